@@ -1,0 +1,128 @@
+"""The ``symparams`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from symparams.core.errors import SpecError, SymparamsError
+
+# Modules that add a subcommand: each has ``add_command(subparsers)``, which adds its
+# parser and sets ``run`` (args -> text to print) as a default.
+COMMANDS: list[str] = []
+
+
+def load_spec(spec: str, convention: str | None = None):
+    """A Derivation from a notation string or a TOML spec file."""
+    from symparams.notation.compact import parse
+    from symparams.notation.specfile import load
+
+    if spec.endswith(".toml") or Path(spec).is_file():
+        return load(spec).derive(convention)
+    return parse(spec).derive(convention=convention or "pytorch")
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, str]:
+    """``["n=28", "k=5"]`` -> ``{"n": "28", "k": "5"}``; values stay text for the strict parser."""
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise SpecError(f"--set takes NAME=VALUE, got {item!r}")
+        values[name] = value
+    return values
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Print, or write to ``path`` all at once (a temp file renamed into place)."""
+    if path is None:
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise SpecError(f"cannot write {path}: no folder {folder}")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC", help="a notation such as \"I-C-P-H-O\" or a .toml spec file")
+    p.add_argument("--set", dest="values", metavar="NAME=VALUE", action="extend", nargs="+",
+                   default=[], help="give symbols values (partial substitution is fine)")
+    p.add_argument("--convention", choices=("pytorch", "keras"), default=None,
+                   help="how BatchNorm running statistics count (default: pytorch, or the file's)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from symparams.export import FORMATS, render  # noqa: F401
+    import symparams.export.text  # noqa: F401
+
+    parser = argparse.ArgumentParser(prog="symparams", description=(
+        "Closed-form, exact formulas for the output shapes and parameter counts of neural networks."))
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    derive = sub.add_parser("derive", help="per-layer shapes and parameters, and the total formula")
+    _common(derive)
+    derive.add_argument("--format", default="text", choices=sorted(FORMATS),
+                        help="output format (default: text)")
+    derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    derive.set_defaults(run=_derive)
+    for module in COMMANDS:
+        importlib.import_module(module).add_command(sub)
+    return parser
+
+
+def _derive(args: argparse.Namespace) -> str:
+    from symparams.export import render
+
+    derivation = load_spec(args.spec, args.convention)
+    values = parse_assignments(args.values)
+    if values:
+        derivation = derivation.subs(values)
+    return render(derivation, args.format)
+
+
+def _version() -> str:
+    from symparams import __version__
+
+    return f"symparams {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 ok, 2 bad input, 70 internal error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        text = args.run(args)
+        write_output(text, getattr(args, "output", None))
+    except SymparamsError as err:
+        print(f"symparams: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as err:  # never a traceback for a user; SYMPARAMS_DEBUG=1 shows it
+        if os.environ.get("SYMPARAMS_DEBUG"):
+            raise
+        print(f"symparams: internal error: {type(err).__name__}: {err} "
+              "(set SYMPARAMS_DEBUG=1 for details, and please report it)", file=sys.stderr)
+        return 70
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

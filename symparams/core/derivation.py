@@ -1,0 +1,217 @@
+"""The immutable result of deriving a network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+import sympy as sp
+
+from symparams.core.errors import MissingValueError, ShapeError, SpecError
+from symparams.core.layer import Layer, Weight
+from symparams.core.shape import Shape
+from symparams.core.symbols import sort_symbols
+
+if TYPE_CHECKING:
+    from symparams.core.network import Network
+
+CONVENTIONS = ("pytorch", "keras")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One layer of a derivation.
+
+    ``trainable`` counts trainable weights; ``non_trainable`` counts the others where
+    the convention counts them (Keras), else it is 0 (PyTorch: buffers).
+    """
+
+    index: int
+    name: str
+    kind: str
+    layer: Layer
+    input_shape: Shape
+    output_shape: Shape
+    weights: tuple[Weight, ...]
+    trainable: sp.Expr
+    non_trainable: sp.Expr
+
+    @property
+    def params(self) -> sp.Expr:
+        return self.trainable + self.non_trainable
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A validity condition that numbers alone can decide: ``k1 <= n``.
+
+    ``index`` and ``layer`` say where it comes from (0 and ``"input"`` for the input).
+    """
+
+    relation: sp.Basic
+    reason: str
+    index: int
+    layer: str
+
+    def __str__(self) -> str:
+        return f"{self.relation}  ({self.layer}: {self.reason})"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Shapes and parameter counts of every layer, exact and symbolic.
+
+    Operations return new derivations; nothing changes in place.
+
+    >>> import symparams
+    >>> d = symparams.parse("I(n x n x 1)-C(4,5)").derive()
+    >>> d.total
+    104
+    >>> d.rows[0].output_shape.dims()
+    (n - 4, n - 4, 4)
+    """
+
+    network: "Network"
+    input_shape: Shape
+    rows: tuple[Row, ...]
+    conditions: tuple[Condition, ...]
+    legend: tuple[tuple[sp.Symbol, str], ...]
+    convention: str = "pytorch"
+
+    # -- totals ----------------------------------------------------------------
+    @property
+    def trainable(self) -> sp.Expr:
+        return sum((r.trainable for r in self.rows), sp.Integer(0))
+
+    @property
+    def non_trainable(self) -> sp.Expr:
+        return sum((r.non_trainable for r in self.rows), sp.Integer(0))
+
+    @property
+    def total(self) -> sp.Expr:
+        """All parameters counted by the convention: trainable + non-trainable."""
+        return self.trainable + self.non_trainable
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.rows[-1].output_shape if self.rows else self.input_shape
+
+    # -- symbols -----------------------------------------------------------------
+    @property
+    def free_symbols(self) -> set[sp.Symbol]:
+        found: set[sp.Symbol] = set(self.input_shape.free_symbols)
+        for r in self.rows:
+            found |= r.output_shape.free_symbols | r.params.free_symbols
+        for c in self.conditions:
+            found |= c.relation.free_symbols
+        return found
+
+    @property
+    def symbols(self) -> dict[str, sp.Symbol]:
+        """Free symbols by name, in legend order."""
+        order = [s for s, _ in self.legend]
+        rest = sort_symbols(self.free_symbols - set(order))
+        return {s.name: s for s in order + rest if s in self.free_symbols}
+
+    def describe(self, symbol: sp.Symbol | str) -> str:
+        """What a symbol stands for: ``"kernel size of conv2d1"``."""
+        name = symbol if isinstance(symbol, str) else symbol.name
+        for s, text in self.legend:
+            if s.name == name:
+                return text
+        return ""
+
+    def row(self, key: int | str) -> Row:
+        """A row by layer name or by 1-based index."""
+        for r in self.rows:
+            if r.name == key or r.index == key:
+                return r
+        raise KeyError(f"no layer {key!r}; layers: {', '.join(r.name for r in self.rows)}")
+
+    # -- substitution --------------------------------------------------------------
+    def subs(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> "Derivation":
+        """A new derivation with some symbols given values (ints, names or expressions).
+
+        A value that makes a layer impossible raises :class:`ShapeError` naming the layer.
+        """
+        mapping = self._mapping({**(values or {}), **kwargs})
+        if not mapping:
+            return self
+        return self.network.subs(mapping).derive(convention=self.convention)
+
+    def evaluate(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> int:
+        """The total number of parameters as an exact Python int.
+
+        Raises :class:`MissingValueError` naming every symbol still unset.
+        """
+        done = self.subs(values, **kwargs)
+        missing = done.total.free_symbols | set().union(
+            *(r.output_shape.free_symbols for r in done.rows))
+        if missing:
+            names = ", ".join(f"{s.name} ({self.describe(s) or 'no description'})"
+                              for s in sort_symbols(missing))
+            raise MissingValueError(f"no value for {names}")
+        return int(done.total)
+
+    def is_numeric(self) -> bool:
+        return not self.free_symbols
+
+    def _mapping(self, values: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
+        from symparams.notation.expr import parse_expression
+
+        known = self.symbols
+        mapping: dict[sp.Symbol, sp.Expr] = {}
+        for name, value in values.items():
+            if name not in known:
+                listing = ", ".join(known) or "none (the network is fully numeric)"
+                raise SpecError(f"unknown symbol {name!r}; symbols: {listing}")
+            sym = known[name]
+            nonneg = not sym.is_positive
+            if isinstance(value, bool) or isinstance(value, float):
+                raise SpecError(f"{name} must be an integer, got {value!r}")
+            if isinstance(value, int):
+                expr = sp.Integer(value)
+            elif isinstance(value, str):
+                expr = parse_expression(value, nonnegative=nonneg)
+            elif isinstance(value, sp.Expr):
+                expr = value
+            else:
+                raise SpecError(f"{name} must be an integer or an expression, got {value!r}")
+            if expr.is_Rational:
+                lower = 0 if nonneg else 1
+                if not expr.is_Integer or expr < lower:
+                    raise ShapeError(f"{name} ({self.describe(sym)}) must be an integer of at "
+                                     f"least {lower}, got {expr}")
+            mapping[sym] = expr
+        return mapping
+
+    # -- plain outputs -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: numbers are ints, other values sympy ``str()`` text."""
+        return {
+            "layers": [{"name": r.name, "kind": r.kind,
+                        "output_shape": [jsonable(d) for d in r.output_shape.dims()],
+                        "params": jsonable(r.params)} for r in self.rows],
+            "total": jsonable(self.total),
+            "trainable": jsonable(self.trainable),
+            "non_trainable": jsonable(self.non_trainable),
+            "convention": self.convention,
+            "symbols": {s.name: text for s, text in self.legend if s in self.free_symbols},
+            "conditions": [str(c.relation) for c in self.conditions],
+        }
+
+    def __str__(self) -> str:
+        from symparams.export.text import to_text
+
+        return to_text(self)
+
+    # -- exports (issue 3: latex, markdown, worked, to_function, Jupyter) --------------
+
+    # -- algebra (issue 4: simplify, solve, sweep, valid) ---------------------------------
+
+
+def jsonable(value: sp.Expr) -> int | str:
+    """A JSON integer when the value is a number, else sympy's ``str()`` form."""
+    if value.is_Integer:
+        return int(value)
+    return str(value)

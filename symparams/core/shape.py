@@ -1,0 +1,189 @@
+"""Shapes and the integer size arithmetic of convolution and pooling windows.
+
+``FloorDiv(a, b)`` is ``floor(a/b)`` kept as one fraction: sympy's own ``floor``
+distributes ``(n - k)/2`` into ``n/2 - k/2`` and re-simplifies on every operation,
+which is unreadable and, on deep networks, slow.  ``FloorDiv``/``CeilDiv`` evaluate
+to integers as soon as their arguments are numbers and otherwise stay as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+import operator
+
+import sympy as sp
+
+Expr = sp.Expr
+
+
+def _is_number(e: sp.Expr) -> bool:
+    return e.is_Rational is True
+
+
+class _IntDiv(sp.Function):
+    """Common part of FloorDiv and CeilDiv: two arguments, integer valued."""
+
+    nargs = 2
+    is_integer = True
+    is_finite = True
+    _symbol = ""
+
+    @property
+    def numerator(self) -> sp.Expr:
+        return self.args[0]
+
+    @property
+    def denominator(self) -> sp.Expr:
+        return self.args[1]
+
+    def _eval_is_nonnegative(self):
+        num, den = self.args
+        if num.is_nonnegative and den.is_positive:
+            return True
+        return None
+
+    def _sympystr(self, printer) -> str:
+        num, den = self.args
+        num_s = printer.parenthesize(num, sp.printing.precedence.PRECEDENCE["Mul"])
+        den_s = printer.parenthesize(den, sp.printing.precedence.PRECEDENCE["Mul"] + 1)
+        return f"{self._symbol}({num_s}/{den_s})"
+
+    def _latex(self, printer) -> str:
+        left, right = self._latex_delims
+        num, den = (printer._print(a) for a in self.args)
+        return rf"\left{left} \frac{{{num}}}{{{den}}} \right{right}"
+
+
+class FloorDiv(_IntDiv):
+    """``floor(num/den)`` for an integer ``num`` and a positive integer ``den``.
+
+    >>> n = sp.Symbol("n", integer=True, positive=True)
+    >>> FloorDiv(n - 4, 2)
+    floor((n - 4)/2)
+    >>> FloorDiv(n - 4, 2).subs(n, 28)
+    12
+    """
+
+    _symbol = "floor"
+    _latex_delims = (r"\lfloor", r"\rfloor")
+
+    @classmethod
+    def eval(cls, num, den):
+        if _is_number(num) and _is_number(den):
+            return sp.floor(num / den)
+        if den == 1:
+            return num
+        return None
+
+    def _eval_rewrite_as_floor(self, num, den, **kwargs):
+        return sp.floor(num / den)
+
+    def _pythoncode(self, printer) -> str:
+        num, den = (printer._print(a) for a in self.args)
+        return f"(({num})//({den}))"
+
+    _numpycode = _pythoncode
+
+
+class CeilDiv(_IntDiv):
+    """``ceiling(num/den)`` for an integer ``num`` and a positive integer ``den``."""
+
+    _symbol = "ceiling"
+    _latex_delims = (r"\lceil", r"\rceil")
+
+    @classmethod
+    def eval(cls, num, den):
+        if _is_number(num) and _is_number(den):
+            return sp.ceiling(num / den)
+        if den == 1:
+            return num
+        return None
+
+    def _eval_rewrite_as_ceiling(self, num, den, **kwargs):
+        return sp.ceiling(num / den)
+
+    def _pythoncode(self, printer) -> str:
+        num, den = (printer._print(a) for a in self.args)
+        return f"(-((-({num}))//({den})))"
+
+    _numpycode = _pythoncode
+
+
+def window_output_size(n: Expr, kernel: Expr, stride: Expr, padding: Expr = sp.Integer(0),
+                       dilation: Expr = sp.Integer(1), ceil_mode: bool = False) -> Expr:
+    """Output length of a sliding window, exactly as PyTorch computes it.
+
+    ``floor((n + 2p - d(k-1) - 1)/s) + 1``; with ``ceil_mode`` the floor becomes a
+    ceiling, and the last window must start inside the input or the left padding
+    (PyTorch drops it otherwise: n=5, k=2, s=2, p=1 gives 3, not 4).
+    """
+    span = n + 2 * padding - dilation * (kernel - 1) - 1
+    if not ceil_mode:
+        return FloorDiv(span, stride) + 1
+    out = CeilDiv(span, stride) + 1
+    # (out-1)*s <= span + s - 1, so the last window can only start past n + p
+    # when p + s > d(k-1) + 1; otherwise ceil_mode needs no correction.
+    never = sp.Le(padding + stride, dilation * (kernel - 1) + 1)
+    if never is sp.true:
+        return out
+    starts_outside = sp.Ge((out - 1) * stride, n + padding)
+    if starts_outside is sp.true:
+        return out - 1
+    if starts_outside is sp.false:
+        return out
+    return sp.Piecewise((out - 1, starts_outside), (out, True))
+
+
+def same_output_size(n: Expr, stride: Expr) -> Expr:
+    """Keras ``padding='same'``: ``ceil(n/s)`` (PyTorch allows 'same' only at stride 1)."""
+    return CeilDiv(n, stride)
+
+
+def product(values) -> Expr:
+    return reduce(operator.mul, values, sp.Integer(1))
+
+
+AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A tensor shape without the batch axis: spatial sizes, then channels.
+
+    A vector (the input or output of a dense layer) has no spatial sizes and its
+    length in ``channels``.  Shapes print channels-last, as in Keras (``24 × 24 × 4``);
+    ``channels_first()`` gives PyTorch's order.
+    """
+
+    spatial: tuple[Expr, ...]
+    channels: Expr
+
+    @property
+    def rank(self) -> int:
+        return len(self.spatial)
+
+    @property
+    def is_vector(self) -> bool:
+        return not self.spatial
+
+    def dims(self) -> tuple[Expr, ...]:
+        """Channels-last sizes, e.g. ``(H, W, C)``."""
+        return (*self.spatial, self.channels)
+
+    def channels_first(self) -> tuple[Expr, ...]:
+        """PyTorch order, e.g. ``(C, H, W)``."""
+        return (self.channels, *self.spatial)
+
+    def size(self) -> Expr:
+        return product(self.dims())
+
+    def subs(self, mapping) -> "Shape":
+        return Shape(tuple(d.subs(mapping) for d in self.spatial), self.channels.subs(mapping))
+
+    @property
+    def free_symbols(self) -> set:
+        return set().union(*(d.free_symbols for d in self.dims()))
+
+    def __str__(self) -> str:
+        return " × ".join(str(d) for d in self.dims())

@@ -1,0 +1,27 @@
+"""Output formats of a Derivation.  Each format is one function ``(derivation, **options) -> str``
+registered in :data:`FORMATS`; the CLI offers every registered format."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+FORMATS: dict[str, Callable[..., str]] = {}
+
+
+def register_format(name: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    def deco(fn: Callable[..., str]) -> Callable[..., str]:
+        FORMATS[name] = fn
+        return fn
+
+    return deco
+
+
+def render(derivation, fmt: str, **options) -> str:
+    """Render ``derivation`` in format ``fmt``."""
+    import symparams.export.text  # noqa: F401  (registers the formats)
+
+    if fmt not in FORMATS:
+        from symparams.core.errors import SpecError
+
+        raise SpecError(f"unknown format {fmt!r}; formats: {', '.join(sorted(FORMATS))}")
+    return FORMATS[fmt](derivation, **options)

@@ -1,0 +1,11 @@
+"""The catalogue of layer kinds; importing it fills the registry."""
+
+from symparams.layers.conv import Conv
+from symparams.layers.dense import Dense
+from symparams.layers.input import Input
+from symparams.layers.norm import BatchNorm
+from symparams.layers.pooling import GlobalPool, Pool
+from symparams.layers.structural import Activation, Dropout, Flatten, ZeroPadding
+
+__all__ = ["Activation", "BatchNorm", "Conv", "Dense", "Dropout", "Flatten", "GlobalPool",
+           "Input", "Pool", "ZeroPadding"]

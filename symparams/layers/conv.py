@@ -1,0 +1,98 @@
+"""Convolutions, 1-D to 3-D, as in PyTorch's ``ConvNd`` and Keras' ``ConvND``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from symparams.core.errors import ShapeError
+from symparams.core.layer import Layer, Weight, hyper, register
+from symparams.core.shape import AXIS_NAMES, Shape, same_output_size, window_output_size
+
+
+def padding_per_axis(layer: Layer, padding: Any, rank: int) -> tuple[sp.Expr, ...] | str:
+    """``'same'`` as is, ``'valid'`` as zeros, otherwise one value per axis."""
+    if padding == "same":
+        return "same"
+    if padding == "valid":
+        return (sp.Integer(0),) * rank
+    return layer.per_axis(padding, rank, "padding")
+
+
+def spatial_input(layer: Layer, in_shape: Shape) -> None:
+    if in_shape.is_vector:
+        raise ShapeError(f"{layer.kind} needs a 1-D, 2-D or 3-D input with channels, "
+                         f"got a vector of {in_shape.channels}")
+    ndim = getattr(layer, "ndim", None)
+    if ndim is not None and ndim != in_shape.rank:
+        raise ShapeError(f"{layer.kind}{ndim}d needs a {ndim}-D input, "
+                         f"got {in_shape.rank}-D ({in_shape})")
+
+
+@register("conv")
+@register("conv1d", ndim=1)
+@register("conv2d", ndim=2)
+@register("conv3d", ndim=3)
+@dataclass(frozen=True)
+class Conv(Layer):
+    """A convolution with ``filters`` output channels.
+
+    Output size per axis: ``floor((n + 2p - d(k-1) - 1)/s) + 1``; ``padding='same'``
+    gives ``ceil(n/s)`` as in Keras.  Weights: ``W: k_h × k_w × c_in/g × filters``
+    and ``b: filters`` (Keras order).  ``ndim=None`` takes the input's dimension.
+    """
+
+    kind = "conv"
+    prefix = "conv"
+
+    filters: Any = hyper("number of filters")
+    kernel: Any = hyper("kernel size", per_axis=True)
+    stride: Any = hyper("stride", default=1, per_axis=True)
+    padding: Any = hyper("padding", default=0, nonnegative=True, per_axis=True,
+                         words=("same", "valid"))
+    dilation: Any = hyper("dilation", default=1, per_axis=True)
+    groups: Any = hyper("groups", default=1)
+    bias: bool = True
+    ndim: int | None = None
+
+    def resolved_kind(self, in_shape: Shape) -> str:
+        return f"conv{in_shape.rank}d"
+
+    def resolved_prefix(self, in_shape: Shape) -> str:
+        return f"conv{in_shape.rank}d"
+
+    def _axes(self, in_shape: Shape):
+        spatial_input(self, in_shape)
+        r = in_shape.rank
+        return (self.per_axis(self.kernel, r, "kernel size"), self.per_axis(self.stride, r, "stride"),
+                padding_per_axis(self, self.padding, r), self.per_axis(self.dilation, r, "dilation"))
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        k, s, p, d = self._axes(in_shape)
+        if p == "same":
+            sizes = tuple(same_output_size(n, si) for n, si in zip(in_shape.spatial, s))
+        else:
+            sizes = tuple(window_output_size(n, ki, si, pi, di)
+                          for n, ki, si, pi, di in zip(in_shape.spatial, k, s, p, d))
+        return Shape(sizes, self.filters)
+
+    def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
+        k, *_ = self._axes(in_shape)
+        w = Weight("W", (*k, in_shape.channels / self.groups, self.filters))
+        return (w, Weight("b", (self.filters,))) if self.bias else (w,)
+
+    def conditions(self, in_shape: Shape) -> list[tuple[sp.Basic, str]]:
+        k, s, p, d = self._axes(in_shape)
+        out: list[tuple[sp.Basic, str]] = []
+        if p != "same":
+            for axis, n, ki, pi, di in zip(AXIS_NAMES[in_shape.rank], in_shape.spatial, k, p, d):
+                out.append((sp.Ge(n + 2 * pi, di * (ki - 1) + 1),
+                            f"the kernel ({di * (ki - 1) + 1}) must fit in the padded input "
+                            f"{axis} ({n + 2 * pi})"))
+        if self.groups != 1:
+            for what, c in (("input channels", in_shape.channels), ("filters", self.filters)):
+                out.append((sp.Eq(sp.Mod(c, self.groups), 0),
+                            f"groups ({self.groups}) must divide the {what} ({c})"))
+        return out

@@ -1,0 +1,35 @@
+"""Fully connected layers (Keras ``Dense``, PyTorch ``Linear``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from symparams.core.errors import ShapeError
+from symparams.core.layer import Layer, Weight, hyper, register
+from symparams.core.shape import Shape
+
+
+@register("dense")
+@register("linear")
+@dataclass(frozen=True)
+class Dense(Layer):
+    """``units`` outputs from a vector input: ``W: n_in × units``, ``b: units``.
+
+    A network puts a Flatten in front of a dense layer whose input is spatial.
+    """
+
+    kind = "dense"
+    prefix = "dense"
+
+    units: Any = hyper("number of units")
+    bias: bool = True
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        if not in_shape.is_vector:
+            raise ShapeError(f"dense needs a vector input, got {in_shape}; add a flatten")
+        return Shape((), self.units)
+
+    def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
+        w = Weight("W", (in_shape.channels, self.units))
+        return (w, Weight("b", (self.units,))) if self.bias else (w,)

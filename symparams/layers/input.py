@@ -1,0 +1,54 @@
+"""The network input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symparams.core.errors import SpecError
+from symparams.core.layer import Layer, hyper, register
+from symparams.core.shape import AXIS_NAMES, Shape
+
+
+@register("input")
+@dataclass(frozen=True)
+class Input(Layer):
+    """The input: sizes channels-last, as in Keras.
+
+    ``Input((28, 28, 1))`` is a 28×28 image with one channel; ``Input((784,))`` a
+    vector; ``Input((100, 3))`` a 1-D sequence of length 100 with 3 channels;
+    four values are a 3-D volume.
+    """
+
+    kind = "input"
+    prefix = "input"
+
+    shape: tuple = hyper("input size", per_axis=True)
+
+    def __post_init__(self) -> None:
+        shape = tuple(self.shape) if isinstance(self.shape, (tuple, list)) else (self.shape,)
+        if not 1 <= len(shape) <= 4:
+            raise SpecError(f"input takes 1 to 4 sizes (spatial sizes, then channels), "
+                            f"got {len(shape)}")
+        object.__setattr__(self, "shape", shape)
+        super().__post_init__()
+
+    def output_shape(self, in_shape: Shape | None = None) -> Shape:
+        *spatial, channels = self.shape
+        return Shape(tuple(spatial), channels)
+
+    def roles(self) -> list[tuple[sp.Expr, str]]:
+        """(value, role) of each size: ``(n, "input height and width")`` …"""
+        *spatial, channels = self.shape
+        if not spatial:
+            return [(channels, "input size")]
+        groups: dict[sp.Expr, list[str]] = {}
+        for value, axis in zip(spatial, AXIS_NAMES[len(spatial)]):
+            groups.setdefault(value, []).append(axis)
+        roles = [(v, "input " + _join(axes)) for v, axes in groups.items()]
+        return roles + [(channels, "input channels")]
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

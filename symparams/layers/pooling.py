@@ -1,0 +1,113 @@
+"""Max and average pooling, windowed and global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from symparams.core.errors import ShapeError
+from symparams.core.layer import Layer, hyper, register
+from symparams.core.shape import AXIS_NAMES, Shape, same_output_size, window_output_size
+from symparams.layers.conv import padding_per_axis, spatial_input
+
+MODES = ("max", "avg")
+
+
+@register("maxpool", mode="max")
+@register("maxpool1d", mode="max", ndim=1)
+@register("maxpool2d", mode="max", ndim=2)
+@register("maxpool3d", mode="max", ndim=3)
+@register("avgpool", mode="avg")
+@register("avgpool1d", mode="avg", ndim=1)
+@register("avgpool2d", mode="avg", ndim=2)
+@register("avgpool3d", mode="avg", ndim=3)
+@register("pool")
+@dataclass(frozen=True)
+class Pool(Layer):
+    """Max or average pooling; ``stride`` defaults to the pool size.
+
+    Sizes as PyTorch's ``MaxPoolNd``/``AvgPoolNd`` (``ceil_mode`` included, with its
+    rule that the last window starts inside the input or left padding); padding may
+    be at most half the pool size, as PyTorch requires.  ``padding='same'`` is
+    Keras' ``ceil(n/s)``.
+    """
+
+    kind = "pool"
+    prefix = "pool"
+
+    size: Any = hyper("pool size", per_axis=True)
+    stride: Any = hyper("pool stride", default=None, per_axis=True)
+    padding: Any = hyper("pool padding", default=0, nonnegative=True, per_axis=True,
+                         words=("same", "valid"))
+    ceil_mode: bool = False
+    mode: str = "max"
+    ndim: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ShapeError(f"pooling mode must be 'max' or 'avg', got {self.mode!r}")
+        super().__post_init__()
+
+    def resolved_kind(self, in_shape: Shape) -> str:
+        return f"{self.mode}pool{in_shape.rank}d"
+
+    def resolved_prefix(self, in_shape: Shape) -> str:
+        return f"{self.mode}pool"
+
+    def _axes(self, in_shape: Shape):
+        spatial_input(self, in_shape)
+        r = in_shape.rank
+        k = self.per_axis(self.size, r, "pool size")
+        s = k if self.stride is None else self.per_axis(self.stride, r, "stride")
+        return k, s, padding_per_axis(self, self.padding, r)
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        k, s, p = self._axes(in_shape)
+        if p == "same":
+            sizes = tuple(same_output_size(n, si) for n, si in zip(in_shape.spatial, s))
+        else:
+            sizes = tuple(window_output_size(n, ki, si, pi, ceil_mode=self.ceil_mode)
+                          for n, ki, si, pi in zip(in_shape.spatial, k, s, p))
+        return Shape(sizes, in_shape.channels)
+
+    def conditions(self, in_shape: Shape) -> list[tuple[sp.Basic, str]]:
+        k, s, p = self._axes(in_shape)
+        if p == "same":
+            return []
+        out: list[tuple[sp.Basic, str]] = []
+        for axis, n, ki, pi in zip(AXIS_NAMES[in_shape.rank], in_shape.spatial, k, p):
+            out.append((sp.Ge(n + 2 * pi, ki),
+                        f"the pool window ({ki}) must fit in the padded input {axis} ({n + 2 * pi})"))
+            if pi != 0:
+                out.append((sp.Le(2 * pi, ki),
+                            f"padding ({pi}) must be at most half the pool size ({ki})"))
+        return out
+
+
+@register("globalpool")
+@register("globalavgpool", mode="avg")
+@register("globalmaxpool", mode="max")
+@dataclass(frozen=True)
+class GlobalPool(Layer):
+    """Global max or average pooling: one value per channel."""
+
+    kind = "globalpool"
+    prefix = "globalpool"
+
+    mode: str = "avg"
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ShapeError(f"pooling mode must be 'max' or 'avg', got {self.mode!r}")
+
+    def resolved_kind(self, in_shape: Shape) -> str:
+        return f"global{self.mode}pool"
+
+    def resolved_prefix(self, in_shape: Shape) -> str:
+        return f"global{self.mode}pool"
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        spatial_input(self, in_shape)
+        return Shape((), in_shape.channels)
