@@ -45,9 +45,7 @@ def to_expr(value: Any, *, role: str, nonnegative: bool = False) -> sp.Expr:
     if isinstance(value, str):
         return parse_expression(value, nonnegative=nonnegative)
     if isinstance(value, sp.Expr):
-        if value.is_Rational and not value.is_Integer:
-            raise SpecError(f"{role} must be an integer, got {value}")
-        return value
+        return value  # a non-integer becomes a failing condition, named with its layer
     if isinstance(value, float):
         raise SpecError(f"{role} must be an integer, got {value!r}")
     raise SpecError(f"{role} must be an integer, a name or an expression, got {value!r}")

@@ -10,7 +10,7 @@ from symparams.core.derivation import CONVENTIONS, Condition, Derivation, Row
 from symparams.core.errors import ShapeError, SpecError, SymparamsError
 from symparams.core.layer import Layer, substitute_layer
 from symparams.core.shape import Shape
-from symparams.core.symbols import symbols_by_name
+from symparams.core.symbols import make_symbol, symbols_by_name
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Network:
                 raise SpecError(f"layer {i} is a second input; a sequential network has one")
             if not isinstance(layer, Layer):
                 raise SpecError(f"layer {i} is not a layer: {layer!r}")
+        layers = _unify_symbols(layers)
+        object.__setattr__(self, "layers", layers)
         names = [l.name for l in layers if l.name]
         dup = [n for n, c in Counter(names).items() if c > 1]
         if dup:
@@ -126,6 +128,21 @@ class Network:
                  shape: Shape) -> SymparamsError:
         where = "input" if index == 0 else f"layer {index} ({name}, {layer.describe()}) on input {shape}"
         return type(err)(f"{where}: {err}")
+
+
+def _unify_symbols(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    """A name used as a padding (may be 0) and as a size (at least 1) is one value,
+    so it is at least 1: use the positive symbol everywhere."""
+    found: dict[str, set[sp.Symbol]] = {}
+    for layer in layers:
+        for _, _, _, value in layer.hyperparameters():
+            for sym in value.free_symbols:
+                found.setdefault(sym.name, set()).add(sym)
+    mapping = {s: make_symbol(name) for name, syms in found.items() if len(syms) > 1
+               for s in syms if not s.is_positive}
+    if not mapping:
+        return layers
+    return tuple(substitute_layer(l, mapping) for l in layers)
 
 
 def _auto_name(prefix: str, counters: Counter, taken: set) -> str:

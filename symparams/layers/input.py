@@ -38,6 +38,14 @@ class Input(Layer):
         *spatial, channels = self.shape
         return Shape(tuple(spatial), channels)
 
+    def hyperparameters(self):
+        """Each size with its own role, so errors say "input height" rather than "input size"."""
+        *spatial, channels = self.shape
+        names = AXIS_NAMES.get(len(spatial), ())
+        for value, axis in zip(spatial, names):
+            yield "shape", f"input {axis}", False, value
+        yield "shape", "input channels" if spatial else "input size", False, channels
+
     def roles(self) -> list[tuple[sp.Expr, str]]:
         """(value, role) of each size: ``(n, "input height and width")`` …"""
         *spatial, channels = self.shape

@@ -64,7 +64,7 @@ PER_AXIS = ("shape", "kernel", "stride", "padding", "dilation", "size")
 @dataclass
 class _RawLayer:
     head: Token
-    args: list[tuple[str | None, Token, Any]]  # (keyword, first token, value)
+    args: list[tuple[str | None, Token, Token, Any]]  # (keyword, first token, value token, value)
     text: str
 
 
@@ -98,7 +98,7 @@ def _layer(stream: TokenStream) -> _RawLayer:
     if head.kind != "NAME":
         stream.fail("expected a layer letter (I C P H O F D B A G Z)")
     stream.next()
-    args: list[tuple[str | None, Token, Any]] = []
+    args: list[tuple[str | None, Token, Token, Any]] = []
     if stream.accept("("):
         if not stream.accept(")"):
             while True:
@@ -110,27 +110,28 @@ def _layer(stream: TokenStream) -> _RawLayer:
     return _RawLayer(head, args, stream.text[head.pos:end.pos + len(end.text)])
 
 
-def _argument(stream: TokenStream) -> tuple[str | None, Token, Any]:
+def _argument(stream: TokenStream) -> tuple[str | None, Token, Token, Any]:
     """``[key =] value`` where value is sizes ``e x e x e``, a word or a decimal."""
     keyword = None
     tokens = stream.tokens
-    if stream.peek.kind == "NAME" and tokens[stream.i + 1].text == "=":
+    first = stream.peek
+    if first.kind == "NAME" and tokens[stream.i + 1].text == "=":
         keyword = stream.next().text
         stream.next()
-    first = stream.peek
+    value_start = stream.peek
     nxt = tokens[stream.i + 1]
-    if first.kind == "NUM" and "." in first.text:
+    if value_start.kind == "NUM" and "." in value_start.text:
         stream.next()
-        return keyword, first, first.text
-    if first.kind == "NAME" and nxt.text in (",", ")") and first.text.lower() in _WORDS:
+        return keyword, first, value_start, value_start.text
+    if value_start.kind == "NAME" and nxt.text in (",", ")") and value_start.text.lower() in _WORDS:
         stream.next()
-        return keyword, first, first.text.lower()
+        return keyword, first, value_start, value_start.text.lower()
     parser = ExpressionParser(stream)
     sizes = [parser.expression()]
     while stream.peek.kind == "TIMES":
         stream.next()
         sizes.append(parser.expression())
-    return keyword, first, sizes
+    return keyword, first, value_start, sizes
 
 
 _WORDS = {"same", "valid", "true", "false", "max", "avg", "yes", "no"}
@@ -148,7 +149,7 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
     if kind == "input" and position != 0:
         raise SpecError("the input layer I must come first", text, raw.head.pos)
     kwargs: dict[str, Any] = {}
-    for i, (key, tok, value) in enumerate(raw.args):
+    for i, (key, tok, value_tok, value) in enumerate(raw.args):
         if key is None:
             if kwargs and any(k not in positional for k in kwargs):
                 raise SpecError("positional argument after a keyword", text, tok.pos)
@@ -160,7 +161,7 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
             field = aliases.get(key, key)
         if field in kwargs:
             raise SpecError(f"{key or field} given twice", text, tok.pos)
-        kwargs[field] = _value(field, value, text, tok, letter)
+        kwargs[field] = _value(field, value, text, value_tok)
     if not raw.args:
         kwargs.update(_bare_defaults(letter, counters, raws))
     try:
@@ -170,7 +171,7 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
     return _with_spec(layer, raw.text)
 
 
-def _value(field: str, value: Any, text: str, tok: Token, letter: str) -> Any:
+def _value(field: str, value: Any, text: str, tok: Token) -> Any:
     """Turn one parsed argument into what the layer's constructor takes."""
     if field in BOOLEAN_OPTIONS:
         if value in ("true", "yes"):
@@ -181,6 +182,9 @@ def _value(field: str, value: Any, text: str, tok: Token, letter: str) -> Any:
     if isinstance(value, str):  # a word or a decimal
         if field == "rate":
             return value
+        if value[0].isdigit() or value[0] == ".":
+            raise SpecError(f"{value} is not an integer; sizes and counts are whole numbers",
+                            text, tok.pos)
         allowed = WORD_OPTIONS.get(field, ())
         if field in WORD_OPTIONS and (allowed is None or value in allowed):
             return value
@@ -245,10 +249,18 @@ def _kinds() -> set[str]:
     return set(REGISTRY)
 
 
+_KIND_LETTER = (("conv", "C"), ("maxpool", "P"), ("avgpool", "P"), ("pool", "P"), ("dense", "H"),
+                ("linear", "H"), ("globalpool", "G"), ("globalavgpool", "F"), ("globalmaxpool", "F"),
+                ("dropout", "D"), ("activation", "A"), ("zeropadding", "Z"), ("input", "I"),
+                ("flatten", "F"), ("batchnorm", "B"))
+
+
 def _positional(kind: str) -> tuple[str, ...]:
-    for kind_, positional, _ in LETTERS.values():
-        if kind.startswith(kind_) or kind_.startswith(kind.rstrip("0123d")):
-            return positional
+    """Positional arguments of a kind name: those of its letter (conv2d -> C)."""
+    key = kind.replace("_", "")
+    for prefix, letter in _KIND_LETTER:
+        if key == prefix or (key.startswith(prefix) and key[len(prefix):] in ("1d", "2d", "3d")):
+            return LETTERS[letter][1]
     return ()
 
 

@@ -28,7 +28,7 @@ _OPERATORS = ("**", "//", "+", "-", "*", "/", "^", "(", ")", ",", "=")
 def tokenize(text: str, *, layers: bool = False) -> list[Token]:
     """Split ``text`` into tokens; with ``layers``, a top-level ``-`` is ``SEP``."""
     tokens: list[Token] = []
-    depth = 0
+    open_parens: list[int] = []
     i = 0
     n = len(text)
     while i < n:
@@ -72,20 +72,19 @@ def tokenize(text: str, *, layers: bool = False) -> list[Token]:
         for op in _OPERATORS:
             if text.startswith(op, i):
                 if op == "(":
-                    depth += 1
+                    open_parens.append(i)
                 elif op == ")":
-                    depth -= 1
-                    if depth < 0:
+                    if not open_parens:
                         raise SpecError("unbalanced ')'", text, i)
-                kind = "SEP" if (op == "-" and layers and depth == 0) else "OP"
+                    open_parens.pop()
+                kind = "SEP" if (op == "-" and layers and not open_parens) else "OP"
                 tokens.append(Token(kind, op, i))
                 i += len(op)
                 break
         else:
             raise SpecError(f"unexpected character {ch!r}", text, i)
-    if depth > 0:
-        last_open = max(t.pos for t in tokens if t.text == "(")
-        raise SpecError("unbalanced '(': missing ')'", text, last_open)
+    if open_parens:
+        raise SpecError("unbalanced '(': missing ')'", text, open_parens[-1])
     tokens.append(Token("END", "", n))
     return tokens
 
