@@ -1,0 +1,110 @@
+"""Derivation: immutability, substitution, evaluation, legend, conditions, JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import sympy as sp
+
+import symparams
+from symparams import MissingValueError, ShapeError, SpecError
+
+GENERAL = "I-C-P-C-P-H-O"
+LASAGNE = dict(n=28, l=1, c1=32, k1=5, q1=2, c2=32, k2=3, q2=2, h1=256, o=10)
+
+
+@pytest.fixture(scope="module")
+def general():
+    return symparams.parse(GENERAL).derive()
+
+
+def test_evaluate_is_an_exact_python_int(general):
+    total = general.evaluate(**LASAGNE)
+    assert type(total) is int and total == 217706
+    assert general.evaluate(LASAGNE) == 217706
+
+
+def test_partial_substitution_returns_a_new_derivation(general):
+    partial = general.subs(n=28, l=1, k1=5)
+    assert partial is not general and "n" in general.symbols and "n" not in partial.symbols
+    assert set(partial.symbols) == {"c1", "q1", "c2", "k2", "q2", "h1", "o"}
+    assert partial.rows[0].output_shape.dims()[:2] == (24, 24)
+    assert partial.evaluate(c1=32, q1=2, c2=32, k2=3, q2=2, h1=256, o=10) == 217706
+
+
+def test_substitution_by_expression_text(general):
+    tied = general.subs(k2="k1", c2="c1")
+    assert "k2" not in tied.symbols
+    assert tied.evaluate(n=28, l=1, c1=32, k1=3, q1=2, q2=2, h1=256, o=10) == \
+        general.evaluate(**{**LASAGNE, "k1": 3, "k2": 3})
+
+
+def test_derivation_is_immutable(general):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        general.rows = ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        general.rows[0].params = 1
+
+
+def test_missing_values_are_named_with_their_roles(general):
+    with pytest.raises(MissingValueError) as info:
+        general.evaluate(n=28, l=1)
+    message = str(info.value)
+    assert "k1 (kernel size of conv2d1)" in message and "o (number of units of dense2)" in message
+
+
+def test_violated_condition_names_the_layer(general):
+    with pytest.raises(ShapeError, match=r"layer 3 \(conv2d2.*kernel \(13\) must fit in the padded input height \(12\)"):
+        general.evaluate(**{**LASAGNE, "k2": 13})
+
+
+@pytest.mark.parametrize("values,error,match", [
+    (dict(zz=3), SpecError, "unknown symbol 'zz'; symbols: n, l, c1"),
+    (dict(n=0), ShapeError, "n .input height and width. must be an integer of at least 1, got 0"),
+    (dict(n=2.5), SpecError, "n must be an integer"),
+    (dict(n=True), SpecError, "n must be an integer"),
+    (dict(n="28 +"), SpecError, "expected a number"),
+    (dict(n="__import__('os')"), SpecError, "invalid name"),
+])
+def test_bad_values(general, values, error, match):
+    with pytest.raises(error, match=match):
+        general.subs(values)
+
+
+def test_legend_and_conditions(general):
+    legend = dict((s.name, t) for s, t in general.legend)
+    assert legend["q2"] == "pool size of maxpool2" and legend["l"] == "input channels"
+    n, k1 = general.symbols["n"], general.symbols["k1"]
+    assert any(c.relation == sp.Ge(n, k1) and c.layer == "conv2d1" for c in general.conditions)
+    assert general.subs(**LASAGNE).conditions == ()
+
+
+def test_row_lookup(general):
+    assert general.row("dense1").index == 6 and general.row(6).name == "dense1"
+    with pytest.raises(KeyError, match="no layer 'nope'"):
+        general.row("nope")
+
+
+def test_to_dict_is_json_with_integers_and_sympy_strings(general):
+    data = json.loads(json.dumps(general.to_dict()))
+    assert set(data) >= {"layers", "total", "trainable", "non_trainable", "symbols", "conditions"}
+    height, width, channels = data["layers"][0]["output_shape"]
+    assert height == width and {"n", "k1"} <= set(height.replace("-", " ").replace("+", " ").split())
+    assert channels == "c1" and data["layers"][0]["params"] == str(general.rows[0].params)
+    numeric = general.subs(**LASAGNE).to_dict()
+    assert numeric["total"] == 217706 and numeric["layers"][0]["output_shape"] == [24, 24, 32]
+    assert all(type(x) is int for layer in numeric["layers"] for x in layer["output_shape"])
+
+
+def test_a_deep_symbolic_network_derives():
+    text = "I(n x n x 3)" + "-C(16,3,p=1)-C(16,3,s=2,p=1)" * 10 + "-G-O(10)"
+    d = symparams.parse(text).derive()
+    assert len(d.rows) == 22
+    # 10 stride-2 stages; the reference halves with ceiling each time
+    n = 5000
+    size = n
+    for _ in range(10):
+        size = (size + 2 - 3) // 2 + 1
+    assert d.subs(n=n).rows[-3].output_shape.dims()[0] == size
