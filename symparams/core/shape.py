@@ -186,4 +186,6 @@ class Shape:
         return set().union(*(d.free_symbols for d in self.dims()))
 
     def __str__(self) -> str:
-        return " × ".join(str(d) for d in self.dims())
+        """``24 × 24 × 4``; a compound size in parentheses: ``(n - 4) × (n - 4) × 4``."""
+        return " × ".join(str(d) if d.is_Atom or isinstance(d, _IntDiv) else f"({d})"
+                          for d in self.dims())
