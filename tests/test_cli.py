@@ -22,8 +22,8 @@ def run(capsys, *argv):
 def test_derive_prints_table_and_total(capsys):
     code, out, _ = run(capsys, "derive", MNIST)
     assert code == 0
-    assert "conv2d1" in out and "24 × 24 × 32" in out and "205056" in out
-    assert "Total params: 217706" in out
+    assert "conv2d1" in out and "24 × 24 × 32" in out and "205,056" in out
+    assert "Total params: 217,706" in out
 
 
 def test_general_formula_and_legend(capsys):
@@ -34,7 +34,7 @@ def test_general_formula_and_legend(capsys):
 def test_set_substitutes(capsys):
     code, out, _ = run(capsys, "derive", "I-C-P-C-P-H-O", "--set", "n=28", "l=1", "c1=32", "k1=5",
                        "q1=2", "c2=32", "k2=3", "q2=2", "--set", "h1=256", "o=10")
-    assert code == 0 and "Total params: 217706" in out
+    assert code == 0 and "Total params: 217,706" in out
 
 
 def test_json_format(capsys):
