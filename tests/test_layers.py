@@ -88,9 +88,13 @@ def test_symbolic_ceil_mode_agrees_for_every_n():
         assert size.subs(n, value) == pool_size(value, 2, 2, 1, True), value
 
 
-def test_symbolic_ceil_mode_without_padding_is_a_plain_ceiling():
+def test_symbolic_ceil_mode_without_padding_needs_no_piecewise():
+    # p + s <= k: the last window always starts inside the input, so no case split
     d = symparams.parse("I(n x n x 1)-P(3,s=2,ceil=true)").derive()
-    assert str(d.rows[0].output_shape.dims()[0]) == "ceiling((n - 3)/2) + 1"
+    size = d.rows[0].output_shape.dims()[0]
+    assert not size.has(sp.Piecewise)
+    for value in range(3, 60):
+        assert size.subs(d.symbols["n"], value) == pool_size(value, 3, 2, 0, True), value
 
 
 def test_pool_padding_larger_than_half_the_window_is_refused():

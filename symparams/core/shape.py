@@ -8,8 +8,11 @@ to integers as soon as their arguments are numbers and otherwise stay as written
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import reduce
+from typing import Iterator
 import operator
 
 import sympy as sp
@@ -74,7 +77,7 @@ class FloorDiv(_IntDiv):
             return sp.floor(num / den)
         if den == 1:
             return num
-        return None
+        return _combine(cls, num, den)
 
     def _eval_rewrite_as_floor(self, num, den, **kwargs):
         return sp.floor(num / den)
@@ -98,7 +101,7 @@ class CeilDiv(_IntDiv):
             return sp.ceiling(num / den)
         if den == 1:
             return num
-        return None
+        return _combine(cls, num, den)
 
     def _eval_rewrite_as_ceiling(self, num, den, **kwargs):
         return sp.ceiling(num / den)
@@ -110,18 +113,68 @@ class CeilDiv(_IntDiv):
     _numpycode = _pythoncode
 
 
+def _combine(cls, num, den):
+    from symparams.algebra.floors import combine
+
+    return combine(cls, num, den)
+
+
+# While a layer is derived under ``assume_divisible``, the list that collects the
+# (relation, reason) of each exact division assumed; None otherwise.
+_EXACT: ContextVar[list | None] = ContextVar("symparams_exact_division", default=None)
+
+
+@contextmanager
+def exact_division(active: bool = True) -> Iterator[list[tuple[sp.Basic, str]]]:
+    """Within the block, window sizes assume the stride divides exactly (no floor).
+
+    Yields the list of ``(relation, reason)`` assumptions made, e.g.
+    ``(Eq(Mod(n - 4, 2), 0), "assuming 2 divides n - 4")``.
+    """
+    notes: list[tuple[sp.Basic, str]] = []
+    token = _EXACT.set(notes if active else None)
+    try:
+        yield notes
+    finally:
+        _EXACT.reset(token)
+
+
+def _exact_quotient(num: Expr, den: Expr) -> Expr | None:
+    """``num/den`` when exact division is assumed (recording it), else None."""
+    notes = _EXACT.get()
+    if notes is None:
+        return None
+    rel = sp.Eq(sp.Mod(num, den), 0)
+    if rel is sp.false:
+        from symparams.core.errors import ShapeError
+
+        raise ShapeError(f"divisibility was assumed, but {den} does not divide {num}")
+    if rel is not sp.true:
+        arg = rel.lhs.args[0] if isinstance(rel.lhs, sp.Mod) else num
+        notes.append((rel, f"assuming {den} divides {arg}"))
+    return num / den
+
+
 def window_output_size(n: Expr, kernel: Expr, stride: Expr, padding: Expr = sp.Integer(0),
                        dilation: Expr = sp.Integer(1), ceil_mode: bool = False) -> Expr:
     """Output length of a sliding window, exactly as PyTorch computes it.
 
     ``floor((n + 2p - d(k-1) - 1)/s) + 1``; with ``ceil_mode`` the floor becomes a
     ceiling, and the last window must start inside the input or the left padding
-    (PyTorch drops it otherwise: n=5, k=2, s=2, p=1 gives 3, not 4).
+    (PyTorch drops it otherwise: n=5, k=2, s=2, p=1 gives 3, not 4).  The result is
+    the shortest exact form (``ceiling(n/2)`` rather than ``floor((n - 1)/2) + 1``).
+    Under :func:`exact_division` the division is exact: ``(n + 2p - d(k-1) - 1)/s + 1``.
     """
+    from symparams.algebra.floors import shortest
+
     span = n + 2 * padding - dilation * (kernel - 1) - 1
+    exact = _exact_quotient(span, stride)
+    if exact is not None:
+        # an exact division leaves no partial window, so ceil_mode changes nothing
+        return exact + 1
     if not ceil_mode:
-        return FloorDiv(span, stride) + 1
-    out = CeilDiv(span, stride) + 1
+        return shortest(FloorDiv(span, stride) + 1)
+    out = shortest(CeilDiv(span, stride) + 1)
     # (out-1)*s <= span + s - 1, so the last window can only start past n + p
     # when p + s > d(k-1) + 1; otherwise ceil_mode needs no correction.
     never = sp.Le(padding + stride, dilation * (kernel - 1) + 1)
@@ -137,7 +190,8 @@ def window_output_size(n: Expr, kernel: Expr, stride: Expr, padding: Expr = sp.I
 
 def same_output_size(n: Expr, stride: Expr) -> Expr:
     """Keras ``padding='same'``: ``ceil(n/s)`` (PyTorch allows 'same' only at stride 1)."""
-    return CeilDiv(n, stride)
+    exact = _exact_quotient(n, stride)
+    return exact if exact is not None else CeilDiv(n, stride)
 
 
 def product(values) -> Expr:
@@ -187,5 +241,7 @@ class Shape:
 
     def __str__(self) -> str:
         """``24 × 24 × 4``; a compound size in parentheses: ``(n - 4) × (n - 4) × 4``."""
-        return " × ".join(str(d) if d.is_Atom or isinstance(d, _IntDiv) else f"({d})"
-                          for d in self.dims())
+        dims = self.dims()
+        if len(dims) == 1:
+            return str(dims[0])
+        return " × ".join(str(d) if d.is_Atom or isinstance(d, _IntDiv) else f"({d})" for d in dims)
