@@ -16,9 +16,20 @@ def register_format(name: str) -> Callable[[Callable[..., str]], Callable[..., s
     return deco
 
 
+BUILTIN = ("text", "latex", "markdown", "worked", "pyfunc")
+
+
+def load_formats() -> None:
+    """Import the format modules so that they register themselves."""
+    import importlib
+
+    for module in BUILTIN:
+        importlib.import_module(f"symparams.export.{module}")
+
+
 def render(derivation, fmt: str, **options) -> str:
     """Render ``derivation`` in format ``fmt``."""
-    import symparams.export.text  # noqa: F401  (registers the formats)
+    load_formats()
 
     if fmt not in FORMATS:
         from symparams.core.errors import SpecError

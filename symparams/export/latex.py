@@ -1,0 +1,323 @@
+"""LaTeX: the total as an ``equation``, a per-layer ``align*``, a booktabs table, the
+legend and the validity conditions, or all of it as a document that compiles.
+
+Formulas are printed by :class:`SymparamsLatexPrinter`, a sympy ``LatexPrinter``
+that writes sums the way a person does (``n + 2 p - k``, positive terms first, the
+constant last) and floors as one fraction (that part is ``FloorDiv._latex``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from symparams.export import register_format
+
+MUL_SYMBOLS = {None: None, "": None, "none": None, "space": None, "dot": "dot",
+               "cdot": "dot", "times": "times"}
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                "^": r"\textasciicircum{}"}
+
+
+def tex_escape(text: str) -> str:
+    """Text (a layer or network name) made safe for LaTeX text mode."""
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+class LayerSum(sp.Expr):
+    """A sum kept in layer order (sympy would sort an ``Add``'s terms)."""
+
+    def __new__(cls, *terms: sp.Expr) -> "LayerSum":
+        return sp.Expr.__new__(cls, *terms)
+
+
+class SymparamsLatexPrinter(LatexPrinter):
+    """sympy's LaTeX printer with symparams' house style.
+
+    Settings beyond sympy's: ``symbol_names`` may be keyed by name (``{"n":
+    r"H_{\\text{in}}"}``); ``mul_symbol`` also takes ``"times"``/``"cdot"``/``None``;
+    ``group_digits`` (default True) writes 138357544 as ``138\\,357\\,544``.
+    """
+
+    _default_settings = {**LatexPrinter._default_settings, "group_digits": True,
+                         "slash_floors": False}
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        settings = dict(settings or {})
+        names = settings.pop("symbol_names", None) or {}
+        settings["symbol_names"] = {(sp.Symbol(k) if isinstance(k, str) else k): v
+                                    for k, v in names.items()}
+        mul = settings.get("mul_symbol")
+        if mul not in MUL_SYMBOLS:
+            from symparams.core.errors import SpecError
+
+            raise SpecError(f"mul_symbol must be one of times, cdot, or none; got {mul!r}")
+        settings["mul_symbol"] = MUL_SYMBOLS[mul]
+        super().__init__(settings)
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        # user names are keyed by a plain Symbol; ours carry assumptions, so match by name
+        for sym, tex in self._settings["symbol_names"].items():
+            if sym.name == expr.name:
+                return tex
+        return super()._print_Symbol(expr, style=style)
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        from symparams.core.shape import CeilDiv, FloorDiv
+
+        if self._settings["slash_floors"] and isinstance(expr, (FloorDiv, CeilDiv)):
+            # in running text and table cells: \lfloor (n - k) / s \rfloor, no tiny fraction
+            left, right = expr._latex_delims
+            num, den = expr.args
+            num_tex = self._print(num)
+            if isinstance(num, sp.Add):
+                num_tex = rf"({num_tex})"
+            den_tex = self._print(den)
+            if not (den.is_Symbol or den.is_Integer):
+                den_tex = rf"({den_tex})"
+            tex = rf"\left{left} {num_tex} / {den_tex} \right{right}"
+            exp = kwargs.get("exp")
+            return tex if exp is None else f"{tex}^{{{exp}}}"
+        return super()._print(expr, **kwargs)
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        value = int(expr)
+        if not self._settings["group_digits"] or abs(value) < 10000:
+            return str(value)
+        return ("-" if value < 0 else "") + f"{abs(value):,}".replace(",", r"\,")
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        return self._join_terms(human_order(self._as_ordered_terms(expr, order=order)))
+
+    def _print_LayerSum(self, expr: LayerSum) -> str:
+        return self._join_terms(list(expr.args))
+
+    def _join_terms(self, terms: list[sp.Expr]) -> str:
+        tex = ""
+        for i, term in enumerate(terms):
+            if i and term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            elif i:
+                tex += " + "
+            term_tex = self._print(term)
+            if self._needs_add_brackets(term):
+                term_tex = rf"\left({term_tex}\right)"
+            tex += term_tex
+        return tex
+
+
+def human_order(terms: list[sp.Expr]) -> list[sp.Expr]:
+    """``-k + n + 1`` as ``n - k + 1``: terms with a plus sign first, then those with a
+    minus, then the constant; sympy's order otherwise (a stable sort)."""
+
+    def rank(term: sp.Expr) -> int:
+        if term.is_Number:
+            return 2
+        return 1 if term.could_extract_minus_sign() else 0
+
+    return sorted(terms, key=rank)
+
+
+def slashed(p: SymparamsLatexPrinter) -> SymparamsLatexPrinter:
+    r"""The same printer writing floors as ``\lfloor (n - k) / s \rfloor`` (for text)."""
+    keep = {k: v for k, v in p._settings.items() if k in SymparamsLatexPrinter._default_settings}
+    return SymparamsLatexPrinter({**keep, "slash_floors": True})
+
+
+def printer(**settings: Any) -> SymparamsLatexPrinter:
+    """A printer for the export options (``symbol_names``, ``mul_symbol``, …)."""
+    known = {k: v for k, v in settings.items()
+             if k in SymparamsLatexPrinter._default_settings and v is not None}
+    if "mul_symbol" in settings:
+        known["mul_symbol"] = settings["mul_symbol"]
+    return SymparamsLatexPrinter(known)
+
+
+def layer_params_expr(row) -> sp.Expr:
+    """A row's parameter count with common factors taken out: ``c_1 (k_1^2 l + 1)``."""
+    return sp.factor_terms(row.params)
+
+
+def total_terms(derivation) -> list[tuple[str, sp.Expr]]:
+    """(layer name, parameters) of every row with parameters, in layer order."""
+    return [(r.name, layer_params_expr(r)) for r in derivation.rows if r.params != 0]
+
+
+def shape_tex(shape, p: SymparamsLatexPrinter) -> str:
+    """``(n - k_{1} + 1) \\times (n - k_{1} + 1) \\times c_{1}``."""
+    parts = []
+    for dim in shape.dims():
+        tex = p.doprint(dim)
+        parts.append(rf"\left({tex}\right)" if isinstance(dim, sp.Add) and shape.rank else tex)
+    return r" \times ".join(parts)
+
+
+def visible_length(tex: str) -> int:
+    """Roughly how many characters ``tex`` shows: commands, braces and spaces dropped."""
+    return len(re.sub(r"\\[A-Za-z]+|\\.|[{}\s^_]", "", tex))
+
+
+def total_tex(derivation, p: SymparamsLatexPrinter, symbol: str = "P", width: int = 60,
+              values: Mapping[str, Any] | None = None) -> str:
+    """``P = (terms in layer order) [= value]``, split over lines when long."""
+    terms = [t for _, t in total_terms(derivation)] or [sp.Integer(0)]
+    groups: list[list[sp.Expr]] = [[]]
+    used = 0
+    for term in terms:
+        size = visible_length(p.doprint(term))
+        if groups[-1] and used + size > width:
+            groups.append([])
+            used = 0
+        groups[-1].append(term)
+        used += size
+    lines = [p.doprint(LayerSum(*g)) for g in groups]
+    numeric = _numeric_total(derivation, values)
+    value = None if numeric is None else p.doprint(sp.Integer(numeric))
+    if value == lines[-1] and len(lines) == 1:
+        value = None
+    if len(lines) == 1:
+        return f"{symbol} = {lines[0]}" + (f" = {value}" if value else "")
+    out = [rf"{symbol} = {{}} & {lines[0]}"] + [f"& + {line}" for line in lines[1:]]
+    if value:
+        out.append(f"& = {value}")
+    return "\\begin{split}\n" + " \\\\\n".join(out) + "\n\\end{split}"
+
+
+def _numeric_total(derivation, values) -> int | None:
+    d = derivation.subs(values) if values else derivation
+    return int(d.total) if d.total.is_Integer else None
+
+
+def equation(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
+             values: Mapping[str, Any] | None = None) -> str:
+    """The total as an ``equation`` environment."""
+    p = p or printer()
+    return "\\begin{equation}\n" + total_tex(derivation, p, symbol, values=values) + \
+        "\n\\end{equation}\n"
+
+
+def align(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
+          values: Mapping[str, Any] | None = None) -> str:
+    """Per-layer parameters in ``align*``: the formula, then, once numbers are known, the
+    numbers put into the textbook formula and the value."""
+    from symparams.export.worked import parameter_working
+
+    p = p or printer()
+    numeric = derivation.subs(values) if values else derivation
+    lines = []
+    for row, nrow in zip(derivation.rows, numeric.rows):
+        if row.params == 0:
+            continue
+        parts = [] if row.params.is_Integer else [p.doprint(layer_params_expr(row))]
+        if nrow.params.is_Integer:
+            for tex in (parameter_working(nrow), p.doprint(nrow.params)):
+                if not parts or tex != parts[-1]:
+                    parts.append(tex)
+        lhs = rf"{symbol}_{{\text{{{tex_escape(row.name)}}}}}"
+        lines.append(rf"{lhs} &= " + " = ".join(parts))
+    names = [rf"{symbol}_{{\text{{{tex_escape(r.name)}}}}}" for r in derivation.rows if r.params != 0]
+    if len(names) > 1:
+        total = " + ".join(names) if len(names) <= 4 else rf"{names[0]} + \dots + {names[-1]}"
+        value = _numeric_total(derivation, values)
+        lines.append(rf"{symbol} &= {total}" + (f" = {p.doprint(sp.Integer(value))}"
+                                                 if value is not None else ""))
+    if not lines:
+        lines.append(rf"{symbol} &= 0")
+    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+
+
+def table(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P") -> str:
+    """A booktabs table: layer, kind, output shape (channels last), parameters, the
+    total, and trainable / non-trainable when they differ from the total."""
+    p = slashed(p or printer())
+    d = derivation
+    head = r"Layer & Kind & Output shape & Parameters \\"
+    body = [rf"input & input & ${shape_tex(d.input_shape, p)}$ & $0$ \\"]
+    for r in d.rows:
+        body.append(rf"{tex_escape(r.name)} & {tex_escape(r.kind)} & "
+                    rf"${shape_tex(r.output_shape, p)}$ & ${p.doprint(layer_params_expr(r))}$ \\")
+    # a symbolic total is the equation's P; written out here it would widen the table
+    total = p.doprint(d.total) if d.total.is_Integer else symbol
+    foot = [rf"\multicolumn{{3}}{{@{{}}l}}{{Total}} & ${total}$ \\"]
+    if d.non_trainable != 0:
+        foot.append(rf"\multicolumn{{3}}{{@{{}}l}}{{Trainable}} & "
+                    rf"${p.doprint(sp.factor_terms(d.trainable))}$ \\")
+        foot.append(rf"\multicolumn{{3}}{{@{{}}l}}{{Non-trainable}} & "
+                    rf"${p.doprint(sp.factor_terms(d.non_trainable))}$ \\")
+    return "\n".join([r"\begin{tabular}{@{}llll@{}}", r"\toprule", head, r"\midrule", *body,
+                      r"\midrule", *foot, r"\bottomrule", r"\end{tabular}"]) + "\n"
+
+
+def legend(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P") -> str:
+    """``where $P$ is the number of parameters, $n$ the input height and width, …``."""
+    p = p or printer()
+    d = derivation
+    items = [(s, text) for s, text in d.legend if s in d.free_symbols]
+    if not items:
+        return ""
+    first, *rest = items
+    parts = [f"${symbol}$ is the number of parameters",
+             f"${p.doprint(first[0])}$ the {tex_escape(first[1])}"]
+    parts += [f"${p.doprint(s)}$ the {tex_escape(text)}" for s, text in rest]
+    listing = ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1]
+    return f"where {listing}.\n"
+
+
+def conditions(derivation, p: SymparamsLatexPrinter | None = None) -> str:
+    """The validity conditions not yet decided, one per line, with the layer."""
+    p = slashed(p or printer())
+    if not derivation.conditions:
+        return ""
+    # the reasons quote sizes in sympy's plain text, so only the layer is named
+    items = [rf"  \item ${p.doprint(c.relation)}$ ({tex_escape(c.layer)})"
+             for c in derivation.conditions]
+    return "The formulas hold when\n\\begin{itemize}\n" + "\n".join(items) + \
+        "\n\\end{itemize}\n"
+
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[margin=2cm]{geometry}
+\usepackage{amsmath}
+\usepackage{booktabs}
+\usepackage{adjustbox}
+\pagestyle{empty}
+"""
+
+CONVENTION_TEXT = {
+    "pytorch": "PyTorch convention: batch-norm running statistics are buffers, not parameters.",
+    "keras": "Keras convention: batch-norm running statistics are non-trainable parameters.",
+}
+
+
+@register_format("latex")
+def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
+             values: Mapping[str, Any] | None = None, symbol: str = "P",
+             mul_symbol: str | None = None, symbol_names: Mapping[str, str] | None = None,
+             **_options: Any) -> str:
+    """The equation, the table, the per-layer ``align*``, the legend and the conditions;
+    ``worked=True`` adds the worked solution (it needs numbers: ``values`` or a numeric
+    derivation); ``standalone=True`` wraps it all in a document that compiles."""
+    p = printer(mul_symbol=mul_symbol, symbol_names=symbol_names)
+    d = derivation
+    wrap = (r"\begin{adjustbox}{max width=\linewidth,center}", r"\end{adjustbox}") \
+        if standalone else (r"\begin{center}", r"\end{center}")
+    parts = [equation(d, p, symbol, values), legend(d, p, symbol),
+             wrap[0] + "\n" + table(d, p, symbol) + wrap[1] + "\n",
+             align(d, p, symbol, values), CONVENTION_TEXT[d.convention] + "\n",
+             conditions(d, p)]
+    if worked:
+        from symparams.export.worked import worked_latex
+
+        parts.append(worked_latex(d.subs(values) if values else d, mul_symbol=mul_symbol))
+    body = "\n".join(x for x in parts if x)
+    if not standalone:
+        return body
+    title = rf"\section*{{{tex_escape(d.network.name)}}}" + "\n" if d.network.name else ""
+    return PREAMBLE + "\\begin{document}\n" + title + body + "\\end{document}\n"

@@ -1,0 +1,65 @@
+"""Markdown: a GitHub table (layer, kind, output shape, parameters) and ``$$`` maths for
+the total, the legend and the conditions.  Formulas come from the LaTeX printer."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from symparams.export import register_format
+from symparams.export.latex import CONVENTION_TEXT, LayerSum, layer_params_expr, printer, \
+    shape_tex, total_tex
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", r"\|")
+
+
+@register_format("markdown")
+def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] | None = None,
+                symbol: str = "P", mul_symbol: str | None = None,
+                symbol_names: Mapping[str, str] | None = None, **_options: Any) -> str:
+    """The table, the total as ``$$ … $$``, the legend and the conditions; ``worked=True``
+    appends the worked solution (it needs numbers)."""
+    p = printer(mul_symbol=mul_symbol, symbol_names=symbol_names)
+    d = derivation
+    out = [f"## {d.network.name}", ""] if d.network.name else []
+    out += ["| Layer | Kind | Output shape | Parameters |", "|---|---|---|---:|",
+            f"| input | input | ${_cell(shape_tex(d.input_shape, p))}$ | 0 |"]
+    for r in d.rows:
+        params = str(r.params) if r.params.is_Integer else \
+            f"${_cell(p.doprint(layer_params_expr(r)))}$"
+        out.append(f"| {_cell(r.name)} | {r.kind} | ${_cell(shape_tex(r.output_shape, p))}$ "
+                   f"| {params} |")
+    for label, value in _totals(d):
+        text = str(value) if value.is_Integer else f"${_cell(p.doprint(value))}$"
+        out.append(f"| **{label}** | | | **{text}** |")
+    out += ["", "$$", total_tex(d, p, symbol, values=values), "$$", ""]
+    legend = [(s, t) for s, t in d.legend if s in d.free_symbols]
+    if legend:
+        out.append(f"where ${symbol}$ is the number of parameters and")
+        out.append("")
+        out += [f"- ${p.doprint(s)}$: {t}" for s, t in legend]
+        out.append("")
+    out.append(CONVENTION_TEXT[d.convention])
+    if d.conditions:
+        out += ["", "The formulas hold when", ""]
+        out += [f"- ${p.doprint(c.relation)}$ ({c.layer})" for c in d.conditions]
+    text = "\n".join(out) + "\n"
+    if worked:
+        from symparams.export.worked import worked_markdown
+
+        text += "\n" + worked_markdown(d, values, mul_symbol=mul_symbol)
+    return text
+
+
+def _totals(d) -> list[tuple[str, Any]]:
+    from sympy import Integer
+
+    total = LayerSum(*(layer_params_expr(r) for r in d.rows if r.params != 0)) \
+        if d.total != 0 else Integer(0)
+    if d.total.is_Integer:
+        total = d.total
+    out = [("Total", total)]
+    if d.non_trainable != 0:
+        out += [("Trainable", d.trainable), ("Non-trainable", d.non_trainable)]
+    return out
