@@ -76,9 +76,18 @@ def test_bad_values(general, values, error, match):
 def test_legend_and_conditions(general):
     legend = dict((s.name, t) for s, t in general.legend)
     assert legend["q2"] == "pool size of maxpool2" and legend["l"] == "input channels"
-    n, k1 = general.symbols["n"], general.symbols["k1"]
-    assert any(c.relation == sp.Ge(n, k1) and c.layer == "conv2d1" for c in general.conditions)
+    assert general.conditions and all(c.relation.free_symbols <= general.free_symbols
+                                      for c in general.conditions)
     assert general.subs(**LASAGNE).conditions == ()
+    # the conditions hold exactly where the reference says every layer fits
+    values = dict(LASAGNE)
+    for n in range(1, 30):
+        values["n"] = n
+        holds = all(bool(c.relation.subs({general.symbols[k]: v for k, v in values.items()}))
+                    for c in general.conditions)
+        h1 = n - 5 + 1
+        fits = h1 >= 2 and h1 // 2 >= 3 and (h1 // 2 - 3 + 1) >= 2
+        assert holds == fits, n
 
 
 def test_row_lookup(general):
