@@ -52,10 +52,11 @@ class _IntDiv(sp.Function):
         den_s = printer.parenthesize(den, sp.printing.precedence.PRECEDENCE["Mul"] + 1)
         return f"{self._symbol}({num_s}/{den_s})"
 
-    def _latex(self, printer) -> str:
+    def _latex(self, printer, exp=None) -> str:
         left, right = self._latex_delims
         num, den = (printer._print(a) for a in self.args)
-        return rf"\left{left} \frac{{{num}}}{{{den}}} \right{right}"
+        tex = rf"\left{left} \frac{{{num}}}{{{den}}} \right{right}"
+        return tex if exp is None else f"{tex}^{{{exp}}}"  # sympy passes exp for a power
 
 
 class FloorDiv(_IntDiv):
@@ -139,20 +140,17 @@ def exact_division(active: bool = True) -> Iterator[list[tuple[sp.Basic, str]]]:
         _EXACT.reset(token)
 
 
-def _exact_quotient(num: Expr, den: Expr) -> Expr | None:
-    """``num/den`` when exact division is assumed (recording it), else None."""
+def _exact_quotient(num: Expr, den: Expr, plus: Expr = sp.Integer(0)) -> Expr | None:
+    """``num/den + plus`` when exact division is assumed (recording it), else None."""
     notes = _EXACT.get()
     if notes is None:
         return None
-    rel = sp.Eq(sp.Mod(num, den), 0)
-    if rel is sp.false:
-        from symparams.core.errors import ShapeError
+    from symparams.algebra.assume import exact_quotient
 
-        raise ShapeError(f"divisibility was assumed, but {den} does not divide {num}")
-    if rel is not sp.true:
-        arg = rel.lhs.args[0] if isinstance(rel.lhs, sp.Mod) else num
-        notes.append((rel, f"assuming {den} divides {arg}"))
-    return num / den
+    value, note = exact_quotient(num, den, plus)
+    if note is not None:
+        notes.append(note)
+    return value
 
 
 def window_output_size(n: Expr, kernel: Expr, stride: Expr, padding: Expr = sp.Integer(0),
@@ -168,10 +166,10 @@ def window_output_size(n: Expr, kernel: Expr, stride: Expr, padding: Expr = sp.I
     from symparams.algebra.floors import shortest
 
     span = n + 2 * padding - dilation * (kernel - 1) - 1
-    exact = _exact_quotient(span, stride)
+    exact = _exact_quotient(span, stride, sp.Integer(1))
     if exact is not None:
         # an exact division leaves no partial window, so ceil_mode changes nothing
-        return exact + 1
+        return exact
     if not ceil_mode:
         return shortest(FloorDiv(span, stride) + 1)
     out = shortest(CeilDiv(span, stride) + 1)

@@ -1,0 +1,167 @@
+"""Exact integer evaluation of our own derived expressions, scalar or vectorised.
+
+An expression becomes Python source over integers: ``FloorDiv(a, b)`` is ``a // b``,
+a rational ``p/q`` (an exact quotient assumed by ``assume_divisible``) is ``p // q``
+over a common denominator, Piecewise is ``numpy.where``, a relation ``lhs >= rhs`` is
+``p >= 0`` on the integer numerator of ``lhs - rhs``.  The same source runs on Python
+ints, on int64 arrays and on object arrays of Python ints.
+
+:func:`magnitude_source` gives a float64 bound on every intermediate value, which
+decides whether int64 is safe.  Only derived expressions reach this module, never
+user text.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+import sympy as sp
+
+from symparams.algebra.floors import _int_div_classes
+from symparams.core.errors import NotSupportedError
+
+_REL = {sp.GreaterThan: ">=", sp.StrictGreaterThan: ">", sp.LessThan: "<=",
+        sp.StrictLessThan: "<", sp.Equality: "==", sp.Unequality: "!="}
+
+
+class _Gen:
+    def __init__(self, names: dict[sp.Symbol, str], bound: bool):
+        self.names = names
+        self.bound = bound  # True: float magnitude bound instead of the value
+
+    def fraction(self, e: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+        if e.is_Rational or e.is_Symbol:
+            return (sp.Integer(e.p), sp.Integer(e.q)) if e.is_Rational else (e, sp.Integer(1))
+        p, q = sp.fraction(sp.together(e))
+        if not (q.is_positive and q.is_integer):
+            raise NotSupportedError(f"cannot evaluate {e} exactly: denominator {q}")
+        return p, q
+
+    def expr(self, e: sp.Expr) -> str:
+        p, q = self.fraction(e)
+        if q == 1:
+            return self.poly(p)
+        if self.bound:
+            return f"max({self.poly(p)}, {self.poly(q)})"
+        return f"(({self.poly(p)})//({self.poly(q)}))"
+
+    def poly(self, e: sp.Expr) -> str:  # no division left at the top
+        FloorDiv, CeilDiv = _int_div_classes()
+        if e.is_Integer:
+            v = abs(int(e)) if self.bound else int(e)
+            return f"{float(v)!r}" if self.bound else f"({v})"
+        if e.is_Symbol:
+            name = self.names[e]
+            return f"abs({name})" if self.bound else name
+        if e.is_Add:
+            return "(" + " + ".join(self.poly(a) for a in e.args) + ")"
+        if e.is_Mul:
+            if self.bound:
+                return "(" + " * ".join(f"max(1.0, {self.poly(a)})" for a in e.args) + ")"
+            return "(" + " * ".join(self.poly(a) for a in e.args) + ")"
+        if e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            base = self.poly(e.base)
+            return f"(max(1.0, {base})**{int(e.exp)})" if self.bound else f"({base}**{int(e.exp)})"
+        if isinstance(e, (FloorDiv, CeilDiv, sp.floor, sp.ceiling)):
+            a, b = e.args if isinstance(e, (FloorDiv, CeilDiv)) else (e.args[0], sp.Integer(1))
+            p, q = self.fraction(a / b)
+            if self.bound:
+                return f"max({self.poly(p)}, {self.poly(q)})"
+            if isinstance(e, (FloorDiv, sp.floor)):
+                return f"(({self.poly(p)})//({self.poly(q)}))"
+            return f"(-((-({self.poly(p)}))//({self.poly(q)})))"
+        if isinstance(e, sp.Mod):
+            a, m = e.args
+            p, q = self.fraction(a)
+            if q != 1:
+                raise NotSupportedError(f"cannot evaluate {e} exactly")
+            if self.bound:
+                return f"max({self.poly(p)}, {self.poly(m)})"
+            return f"(({self.poly(p)}) % ({self.poly(m)}))"
+        if isinstance(e, sp.Piecewise):
+            return self.piecewise(e.args)
+        raise NotSupportedError(f"cannot evaluate {type(e).__name__} exactly: {e}")
+
+    def piecewise(self, pieces) -> str:
+        (value, cond), rest = pieces[0], pieces[1:]
+        if cond is sp.true or not rest:
+            return self.expr(value)
+        if self.bound:
+            return f"max({self.expr(value)}, {self.piecewise(rest)})"
+        return f"_where({self.boolean(cond)}, {self.expr(value)}, {self.piecewise(rest)})"
+
+    def boolean(self, c: sp.Basic) -> str:
+        if c is sp.true:
+            return "True"
+        if c is sp.false:
+            return "False"
+        if isinstance(c, sp.And):
+            return "(" + " & ".join(self.boolean(a) for a in c.args) + ")"
+        if isinstance(c, sp.Or):
+            return "(" + " | ".join(self.boolean(a) for a in c.args) + ")"
+        if isinstance(c, sp.Not):
+            return f"(~{self.boolean(c.args[0])})"
+        op = _REL.get(type(c))
+        if op is None:
+            raise NotSupportedError(f"cannot evaluate {c} exactly")
+        # a relation holds iff it holds for the integer numerator of lhs - rhs (q > 0);
+        # a divisibility Eq(Mod(p/q, m), 0) holds iff q*m divides p
+        lhs = c.lhs - c.rhs
+        if op == "==" and isinstance(c.lhs, sp.Mod) and c.rhs == 0:
+            a, m = c.lhs.args
+            p, q = self.fraction(a)
+            lhs = sp.Mod(p, q * m, evaluate=False) if q != 1 else c.lhs
+            return f"(({self.poly(lhs)}) == 0)"
+        p, _ = self.fraction(lhs)
+        return f"(({self.poly(p)}) {op} 0)"
+
+    def relation_bound(self, c: sp.Basic) -> str:
+        if isinstance(c, (sp.And, sp.Or, sp.Not)):
+            return "max(" + ", ".join(self.relation_bound(a) for a in c.args) + ", 0.0)"
+        if isinstance(c, sp.Eq) and isinstance(c.lhs, sp.Mod):
+            a, m = c.lhs.args
+            p, q = self.fraction(a)
+            return f"max({self.poly(p)}, {self.poly(q * m)})"
+        p, _ = self.fraction(c.lhs - c.rhs)
+        return self.poly(p)
+
+
+def _where(cond, a, b):
+    if isinstance(cond, (bool, np.bool_)):
+        return a if cond else b
+    return np.where(cond, a, b)
+
+
+def _max(*xs):
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.maximum(out, x)
+    return out
+
+
+def _abs_float(x):
+    return np.abs(np.asarray(x, dtype=np.float64))
+
+
+def compile_exprs(exprs: Sequence[sp.Basic], symbols: Sequence[sp.Symbol]
+                  ) -> tuple[Callable, Callable]:
+    """``(values, bounds)``: ``values(*args)`` returns each expression (relations as
+    booleans) with exact integer arithmetic; ``bounds(*args)`` a float upper bound
+    on the absolute value of every intermediate of every expression."""
+    names = {s: f"_x{i}" for i, s in enumerate(symbols)}
+    exact, bound = _Gen(names, False), _Gen(names, True)
+    vals, bnds = [], []
+    for e in exprs:
+        if isinstance(e, sp.Basic) and (e.is_Relational or isinstance(e, sp.logic.boolalg.Boolean)):
+            vals.append(exact.boolean(e))
+            bnds.append("0.0" if e in (sp.true, sp.false) else bound.relation_bound(e))
+        else:
+            vals.append(exact.expr(e))
+            bnds.append(bound.expr(e))
+    params = ", ".join(names.values())
+    env = {"_where": _where, "max": _max, "_max": _max, "abs": _abs_float}
+    src = (f"def _values({params}):\n    return ({', '.join(vals)},)\n"
+           f"def _bounds({params}):\n    return _max(0.0, {', '.join(bnds)})\n")
+    exec(compile(src, "<symparams codegen>", "exec"), env)  # our own generated source
+    return env["_values"], env["_bounds"]

@@ -1,0 +1,204 @@
+"""Exact rewrites that keep floors and ceilings short.
+
+For positive integers ``b``, ``c``, any real ``a`` and integer ``m``::
+
+    floor((floor(a/b) + m)/c)  = floor((a + b m)/(b c))
+    ceil((ceil(a/b) + m)/c)    = ceil((a + b m)/(b c))
+
+and, for integer ``a``, ``ceil(a/b) = floor((a + b - 1)/b)`` and
+``floor(a/b) = ceil((a - b + 1)/b)``, which combine the mixed nestings.  Together with
+``floor(a/b) + m = floor((a + b m)/b)`` (:func:`shortest` picks the shortest of the
+equal forms) five stride-2 stages of a ResNet give ``ceiling(n/32)``.
+
+:func:`combine` is called by ``FloorDiv``/``CeilDiv`` when they are built, so every
+size is short as soon as it exists.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+def _int_div_classes():
+    from symparams.core.shape import CeilDiv, FloorDiv
+
+    return FloorDiv, CeilDiv
+
+
+def split_int_div(expr: sp.Expr):
+    """``(F, m)`` when ``expr = F + m`` with exactly one FloorDiv/CeilDiv term ``F``
+    (coefficient 1) and an integer rest ``m``; else ``None``."""
+    FloorDiv, CeilDiv = _int_div_classes()
+    if isinstance(expr, (FloorDiv, CeilDiv)):
+        return expr, sp.Integer(0)
+    if not expr.is_Add:
+        return None
+    inner = [t for t in expr.args if isinstance(t, (FloorDiv, CeilDiv))]
+    if len(inner) != 1:
+        return None
+    rest = sp.Add(*[t for t in expr.args if t is not inner[0]])
+    if rest.is_integer is not True:
+        return None
+    return inner[0], rest
+
+
+def _positive_integer(e: sp.Expr) -> bool:
+    return e.is_integer is True and e.is_positive is True
+
+
+def combine(cls, num: sp.Expr, den: sp.Expr) -> sp.Expr | None:
+    """``cls(num, den)`` in a simpler exact form, or ``None`` to keep it as it is.
+
+    ``cls`` is FloorDiv or CeilDiv.  Pulls out whole multiples of ``den`` when that
+    removes the division, and merges a nested FloorDiv/CeilDiv into one.
+    """
+    FloorDiv, CeilDiv = _int_div_classes()
+    if not _positive_integer(den):
+        return None
+    if _has_fraction(num):
+        # floor((p/q)/d) = floor(p/(q d)) for real p/q: a quotient assumed exact
+        p, q = sp.fraction(sp.together(num))
+        if q != 1 and _positive_integer(q):
+            return cls(p, q * den)
+    whole = _divide_out(cls, num, den)
+    if whole is not None:
+        return whole
+    split = split_int_div(num)
+    if split is None:
+        return None
+    inner, m = split
+    a, b = inner.args
+    if not _positive_integer(b):
+        return None
+    if type(inner) is not cls:
+        if a.is_integer is not True:
+            return None
+        # ceil(a/b) = floor((a + b - 1)/b);  floor(a/b) = ceil((a - b + 1)/b)
+        a = a + b - 1 if cls is FloorDiv else a - b + 1
+    return cls(a + sp.expand_mul(b * m), b * den)
+
+
+def _has_fraction(e: sp.Expr) -> bool:
+    return any(not a.is_Integer for a in e.atoms(sp.Rational)) or \
+        any(p.exp.is_negative for p in e.atoms(sp.Pow))
+
+
+def _divide_out(cls, num: sp.Expr, den: sp.Expr) -> sp.Expr | None:
+    """``q + cls(r, den)`` evaluated, when every non-constant term of ``num`` is a
+    multiple of ``den`` (``floor((2n + 3)/2) = n + 1``)."""
+    quotient = []
+    rest = sp.Integer(0)
+    for term in sp.Add.make_args(num):
+        if term.is_Number:
+            rest += term
+            continue
+        q = term / den
+        if q.is_integer is not True:
+            return None
+        quotient.append(q)
+    if not quotient:
+        return None
+    if rest != 0 and not den.is_Number:
+        return None
+    return sp.Add(*quotient) + cls(rest, den)
+
+
+def _forms(expr: sp.Expr) -> list[sp.Expr]:
+    FloorDiv, CeilDiv = _int_div_classes()
+    split = split_int_div(expr)
+    if split is None:
+        return [expr]
+    inner, m = split
+    a, b = inner.args
+    if not _positive_integer(b):
+        return [expr]
+    forms = [expr, type(inner)(a + sp.expand_mul(b * m), b)]
+    if a.is_integer is True:
+        if isinstance(inner, FloorDiv):  # floor(a/b) = ceil((a - b + 1)/b)
+            other = CeilDiv(a - b + 1, b)
+        else:  # ceil(a/b) = floor((a + b - 1)/b)
+            other = FloorDiv(a + b - 1, b)
+        if m != 0:
+            forms.append(other + m)
+        oa, ob = other.args
+        forms.append(type(other)(oa + sp.expand_mul(ob * m), ob))
+    if b.is_Integer:
+        # move whole multiples of b out of the numerator's constant: floor(n/2) - 2
+        for f in forms[:]:
+            split_f = split_int_div(f)
+            if split_f is None:
+                continue
+            g, k = split_f
+            ga, gb = g.args
+            c = sum((t for t in sp.Add.make_args(ga) if t.is_Integer), sp.Integer(0))
+            if c != 0:
+                q = c // gb
+                forms.append(type(g)(ga - q * gb, gb) + k + q)
+    return forms
+
+
+def shortest(expr: sp.Expr) -> sp.Expr:
+    """The shortest printed of the exactly equal forms of ``floor(a/b) + m``.
+
+    >>> from symparams.core.shape import FloorDiv
+    >>> n = sp.Symbol("n", integer=True, positive=True)
+    >>> shortest(FloorDiv(n - 1, 2) + 1)
+    ceiling(n/2)
+    """
+    forms = _forms(expr)
+    if len(forms) == 1:
+        return expr
+    kind = type(split_int_div(expr)[0])
+
+    def cost(f: sp.Expr) -> int:  # a change of floor to ceiling must pay for itself
+        split = split_int_div(f)
+        return size(f) + (1 if split is not None and type(split[0]) is not kind else 0)
+
+    return min(forms, key=cost)
+
+
+def size(expr: sp.Expr) -> int:
+    """How long ``expr`` reads: one per node, one per digit of a number
+    (much faster than printing it)."""
+    total = 0
+    for node in sp.preorder_traversal(expr):
+        if node.is_Integer:
+            total += len(str(abs(int(node))))
+        elif node.is_Rational:
+            total += len(str(abs(node.p))) + len(str(node.q))
+        else:
+            total += 1
+    return total
+
+
+def relax(expr: sp.Expr, symbol: sp.Symbol | None = None) -> sp.Expr:
+    """``expr`` with every floor/ceiling ``a/b`` (that depends on ``symbol``, if given)
+    replaced by ``a/b`` and every such Piecewise by its first branch: equal to
+    ``expr`` up to lower-order terms as ``symbol`` grows."""
+    FloorDiv, CeilDiv = _int_div_classes()
+
+    def go(e: sp.Expr) -> sp.Expr:
+        if symbol is not None and symbol not in e.free_symbols:
+            return e
+        if isinstance(e, (FloorDiv, CeilDiv)):
+            return go(e.args[0]) / go(e.args[1])
+        if isinstance(e, (sp.floor, sp.ceiling)):
+            return go(e.args[0])
+        if isinstance(e, sp.Piecewise):
+            return go(e.args[0].expr)
+        if not e.args or e.is_Atom:
+            return e
+        return e.func(*(go(a) for a in e.args))
+
+    return go(expr)
+
+
+def contains_int_div(expr: sp.Expr, symbol: sp.Symbol | None = None) -> bool:
+    """True when a floor, ceiling or Piecewise of ``expr`` depends on ``symbol``
+    (on anything, when ``symbol`` is None)."""
+    FloorDiv, CeilDiv = _int_div_classes()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (FloorDiv, CeilDiv, sp.floor, sp.ceiling, sp.Piecewise, sp.Mod)):
+            if symbol is None or symbol in node.free_symbols:
+                return True
+    return False

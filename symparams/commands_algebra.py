@@ -1,0 +1,87 @@
+"""``symparams solve`` and ``symparams sweep``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from symparams.core.errors import SpecError
+
+
+def _integer(text: str) -> int:
+    """A budget such as ``1000000``, ``1_000_000`` or ``10**6`` (strict parser, no eval)."""
+    from symparams.notation.expr import parse_expression
+
+    try:
+        value = parse_expression(text)
+    except SpecError as err:
+        raise argparse.ArgumentTypeError(str(err).splitlines()[0]) from None
+    if not value.is_Integer:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+    return int(value)
+
+
+def add_command(sub) -> None:
+    from symparams.cli import _common
+
+    p = sub.add_parser("solve", help="the largest (smallest) value of a symbol within a budget")
+    _common(p)
+    p.add_argument("--for", dest="for_", metavar="SYMBOL", required=True,
+                   help="the symbol to solve for; every other symbol needs --set")
+    goal = p.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--max-params", type=_integer, metavar="N",
+                      help="largest value with total <= N")
+    goal.add_argument("--min-params", type=_integer, metavar="N",
+                      help="smallest value with total >= N")
+    goal.add_argument("--equals", type=_integer, metavar="N", help="smallest value with total == N")
+    p.add_argument("--assume-divisible", action="store_true",
+                   help="derive assuming every stride divides exactly")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(run=_solve)
+
+    p = sub.add_parser("sweep", help="exact totals over grids of symbol values (csv or json)")
+    _common(p)
+    p.add_argument("--grid", metavar="NAME=START:STOP[:STEP]|V1,V2,...", action="append",
+                   required=True, default=None,
+                   help="values of a symbol; a range includes its stop (1:64 is 64 values)")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="leave out grid points where the network is invalid (default: error)")
+    p.add_argument("--assume-divisible", action="store_true",
+                   help="derive assuming every stride divides exactly")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(run=_sweep)
+
+
+def _derivation(args: argparse.Namespace):
+    from symparams.cli import load_spec, parse_assignments
+
+    d = load_spec(args.spec, args.convention)
+    if args.assume_divisible:
+        d = d.network.derive(convention=d.convention, assume_divisible=True)
+    values = parse_assignments(args.values)
+    return d.subs(values) if values else d
+
+
+def _solve(args: argparse.Namespace) -> str:
+    solution = _derivation(args).solve(args.for_, max_params=args.max_params,
+                                       min_params=args.min_params, equals=args.equals)
+    if args.format == "json":
+        return json.dumps(solution.to_dict()) + "\n"
+    return str(solution)
+
+
+def _sweep(args: argparse.Namespace) -> str:
+    from symparams.algebra.sweep import parse_grid
+
+    grids: dict[str, list[int]] = {}
+    for item in args.grid:
+        name, sep, spec = item.partition("=")
+        if not sep or not name.strip():
+            raise SpecError(f"--grid takes NAME=VALUES, got {item!r}")
+        if name.strip() in grids:
+            raise SpecError(f"--grid {name.strip()} given twice")
+        grids[name.strip()] = parse_grid(spec)
+    result = _derivation(args).sweep(invalid="skip" if args.skip_invalid else "error", **grids)
+    return result.to_json() if args.format == "json" else result.to_csv()

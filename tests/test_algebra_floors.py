@@ -1,0 +1,105 @@
+"""Nested floors/ceilings combine exactly: checked against direct integer arithmetic."""
+
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+import symparams
+from symparams.core.shape import CeilDiv, FloorDiv
+
+N = sp.Symbol("n", integer=True, positive=True)
+
+
+def torch_size(n, k, s=1, p=0, d=1, ceil=False):
+    """PyTorch's output length, written out independently with Python ints."""
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil else span // s) + 1
+    if ceil and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+RESNET = "I(n x n x 3)-C(64,7,s=2,p=3)-P(3,s=2,p=1)-C(128,3,s=2,p=1)-C(256,3,s=2,p=1)-C(512,3,s=2,p=1)"
+RESNET_LAYERS = [(7, 2, 3), (3, 2, 1), (3, 2, 1), (3, 2, 1), (3, 2, 1)]
+VGG = "I(n x n x 3)-" + "-".join(["C(64,3,p=1)-C(64,3,p=1)-P(2)"] * 5)
+VGG_LAYERS = [(3, 1, 1), (3, 1, 1), (2, 2, 0)] * 5
+
+
+def test_resnet_stem_and_stages_end_at_ceiling_n_over_32():
+    d = symparams.parse(RESNET).derive()
+    n = d.symbols["n"]
+    assert d.output_shape.spatial == (CeilDiv(n, 32), CeilDiv(n, 32))
+    assert str(d.output_shape.spatial[0]) == "ceiling(n/32)"
+
+
+def test_vgg_five_pools_end_at_floor_n_over_32():
+    d = symparams.parse(VGG).derive()
+    n = d.symbols["n"]
+    assert d.output_shape.spatial[0] == FloorDiv(n, 32)
+
+
+def test_pool_after_valid_conv_is_one_floor():
+    d = symparams.parse("I-C-P").derive()
+    assert str(d.rows[1].output_shape.spatial[0]) == "floor((-k1 + n + 1)/q1)"
+
+
+def _chain(n, layers):
+    for k, s, p, *rest in layers:
+        ceil = bool(rest and rest[0])
+        if n + 2 * p < k:
+            return None
+        n = torch_size(n, k, s, p, ceil=ceil)
+    return n
+
+
+def test_every_row_of_resnet_and_vgg_matches_direct_arithmetic_for_n_up_to_300():
+    for spec, layers in ((RESNET, RESNET_LAYERS), (VGG, VGG_LAYERS)):
+        d = symparams.parse(spec).derive()
+        n = d.symbols["n"]
+        rows = [r for r in d.rows]
+        for value in range(1, 301):
+            for i, row in enumerate(rows):
+                expected = _chain(value, layers[:i + 1])
+                if expected is None or expected < 1:
+                    break
+                assert row.output_shape.spatial[0].subs(n, value) == expected, (spec, value, i)
+
+
+layer = st.tuples(st.integers(1, 5), st.integers(1, 4), st.integers(0, 2), st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(layer, min_size=1, max_size=6))
+def test_random_chains_match_direct_arithmetic(layers):
+    parts = []
+    for k, s, p, is_pool in layers:
+        p = min(p, k // 2)
+        parts.append(f"P({k},s={s},p={p})" if is_pool else f"C(2,{k},s={s},p={p})")
+    d = symparams.parse("I(n x n x 1)-" + "-".join(parts)).derive()
+    n = d.symbols["n"]
+    fixed = [(k, s, min(p, k // 2)) for k, s, p, _ in layers]
+    for value in range(1, 120):
+        expected = _chain(value, fixed)
+        if expected is None or expected < 1:
+            continue
+        assert d.output_shape.spatial[0].subs(n, value) == expected, value
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 5), st.integers(2, 5), st.integers(-6, 6), st.booleans(), st.booleans())
+def test_nested_identities_by_brute_force(b, c, m, outer_floor, inner_floor):
+    a = sp.Symbol("a", integer=True)
+    outer, inner = (FloorDiv if outer_floor else CeilDiv), (FloorDiv if inner_floor else CeilDiv)
+    combined = outer(inner(a, b) + m, c)
+    assert not any(isinstance(x, (FloorDiv, CeilDiv)) for x in combined.args[0].atoms(sp.Function))
+    for value in range(-60, 61):
+        iv = value // b if inner_floor else -(-value // b)
+        expected = (iv + m) // c if outer_floor else -(-(iv + m) // c)
+        assert combined.subs(a, value) == expected
+
+
+def test_floor_plus_one_is_ceiling():
+    from symparams.algebra.floors import shortest
+
+    assert shortest(FloorDiv(N - 1, 2) + 1) == CeilDiv(N, 2)
+    for value in range(1, 50):
+        assert (value - 1) // 2 + 1 == -(-value // 2)
