@@ -77,9 +77,17 @@ class Pool(Layer):
         if p == "same":
             return []
         out: list[tuple[sp.Basic, str]] = []
-        for axis, n, ki, pi in zip(AXIS_NAMES[in_shape.rank], in_shape.spatial, k, p):
-            out.append((sp.Ge(n + 2 * pi, ki),
-                        f"the pool window ({ki}) must fit in the padded input {axis} ({n + 2 * pi})"))
+        for axis, n, ki, pi, si in zip(AXIS_NAMES[in_shape.rank], in_shape.spatial, k, p, s):
+            if self.ceil_mode:  # PyTorch only needs one output: the window may overhang by s - 1
+                out.append((sp.Ge(n + 2 * pi + si - 1, ki),
+                            f"the pool window ({ki}) must fit in the padded input {axis} "
+                            f"({n + 2 * pi}) plus stride - 1 ({si - 1}) under ceil_mode"))
+            else:
+                out.append((sp.Ge(n + 2 * pi, ki), f"the pool window ({ki}) must fit in the "
+                            f"padded input {axis} ({n + 2 * pi})"))
+            if self.mode == "avg" and in_shape.rank == 3:  # a check of PyTorch's avg_pool3d
+                out.append((sp.Ge(n, ki), f"avgpool3d: the input {axis} ({n}) must be at least "
+                            f"the pool size ({ki}), padding aside"))
             if pi != 0:
                 out.append((sp.Le(2 * pi, ki),
                             f"padding ({pi}) must be at most half the pool size ({ki})"))

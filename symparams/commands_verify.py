@@ -1,0 +1,143 @@
+"""``symparams verify SPEC``: build the network in PyTorch, run it on zeros, and compare
+every layer's output shape and parameter count, and the total, with the derivation."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+from symparams.core.derivation import Derivation
+from symparams.core.errors import MissingValueError
+
+DIFFERENT = 1  # exit status when PyTorch disagrees (2 stays "bad input")
+
+
+@dataclass(frozen=True)
+class LayerCheck:
+    """One row of the comparison; ``torch_shape`` is None when torch failed before it."""
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+    torch_shape: tuple[int, ...] | None
+    params: int
+    torch_params: int
+
+    @property
+    def agrees(self) -> bool:
+        return self.shape == self.torch_shape and self.params == self.torch_params
+
+
+@dataclass(frozen=True)
+class Report:
+    """The comparison of a numeric derivation with PyTorch."""
+
+    layers: tuple[LayerCheck, ...]
+    total: int
+    torch_total: int
+    error: str | None  # what torch raised in the forward pass, if anything
+    convention: str
+    torch_version: str
+
+    @property
+    def agrees(self) -> bool:
+        return (self.error is None and self.total == self.torch_total
+                and all(c.agrees for c in self.layers))
+
+
+def verify(derivation: Derivation) -> Report:
+    """Compare a numeric ``derivation`` with the PyTorch model ``to_torch`` builds.
+
+    The model is built on the meta device, given uninitialised CPU memory (the values do
+    not matter) and run in eval mode on one zero input.  Under the Keras convention,
+    BatchNorm running statistics (torch buffers) are counted on the torch side too.
+    """
+    from symparams.interop.torch import import_torch, to_torch
+
+    torch = import_torch()
+    if not derivation.is_numeric():
+        unset = ", ".join(f"{name} ({derivation.describe(name) or 'no description'})"
+                          for name in derivation.symbols)
+        raise MissingValueError(f"verify needs numbers; give them with --set: {unset}")
+    model = to_torch(derivation, device="meta").to_empty(device="cpu").eval()
+    shapes: dict[int, tuple[int, ...]] = {}
+    for i, child in enumerate(model):
+        child.register_forward_hook(
+            lambda _m, _in, out, i=i: shapes.__setitem__(i, tuple(out.shape[1:])))
+    x = torch.zeros((1, *(int(d) for d in derivation.input_shape.channels_first())))
+    error = None
+    try:
+        with torch.no_grad():
+            model(x)
+    except Exception as err:  # torch raises RuntimeError, ValueError … for impossible shapes
+        failed = derivation.rows[len(shapes)] if len(shapes) < len(derivation.rows) else None
+        where = f"layer {failed.index} ({failed.name})" if failed else "the model"
+        error = f"{where}: {type(err).__name__}: {str(err).splitlines()[0]}"
+    checks = []
+    for i, (row, child) in enumerate(zip(derivation.rows, model)):
+        count = sum(p.numel() for p in child.parameters())
+        if derivation.convention == "keras":
+            count += sum(b.numel() for n, b in child.named_buffers()
+                         if n.rsplit(".", 1)[-1] in ("running_mean", "running_var"))
+        checks.append(LayerCheck(row.name, row.kind,
+                                 tuple(int(d) for d in row.output_shape.channels_first()),
+                                 shapes.get(i), int(row.params), count))
+    torch_total = sum(c.torch_params for c in checks)
+    return Report(tuple(checks), int(derivation.total), torch_total, error,
+                  derivation.convention, torch.__version__)
+
+
+def format_report(report: Report) -> str:
+    """A table with one row per layer, an agreement column and the verdict."""
+    from symparams.export.text import _table
+
+    def shape(s: tuple[int, ...] | None) -> str:
+        return "—" if s is None else "(" + ", ".join(map(str, s)) + ")"
+
+    rows = [["Layer", "Kind", "Shape (symparams)", "Shape (torch)", "Params (symparams)",
+             "Params (torch)", "Agree"]]
+    rows += [[c.name, c.kind, shape(c.shape), shape(c.torch_shape), str(c.params),
+              str(c.torch_params), "yes" if c.agrees else "NO"] for c in report.layers]
+    total_ok = report.total == report.torch_total
+    rows.append(["total", "", "", "", str(report.total), str(report.torch_total),
+                 "yes" if total_ok else "NO"])
+    lines = _table(rows)
+    lines.insert(-2, lines[1])  # a rule above the total
+    out = [f"Verified against PyTorch {report.torch_version} (forward pass on zeros, batch 1; "
+           "shapes channels-first)", *lines]
+    if report.convention == "keras":
+        out.append("Keras convention: torch's BatchNorm running statistics are counted too")
+    if report.error:
+        out.append(f"PyTorch refused the model: {report.error}")
+    bad = sum(not c.agrees for c in report.layers) + (not total_ok)
+    out.append("Agreement: every layer and the total match PyTorch" if report.agrees
+               else f"DISAGREEMENT: {bad} row{'s' if bad != 1 else ''} differ"
+               + (" (PyTorch refused the model)" if report.error else ""))
+    return "\n".join(out) + "\n"
+
+
+def add_command(subparsers: Any) -> None:
+    from symparams.cli import _common
+
+    p = subparsers.add_parser("verify", help="check shapes and parameter counts against PyTorch",
+                              description="Build the network in PyTorch, run a forward pass on "
+                              "zeros and compare every layer's output shape and parameters, and "
+                              "the total. Exit status 1 on any difference. Needs "
+                              "symparams[torch].")
+    _common(p)
+    p.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> tuple[str, int]:
+    from symparams.cli import load_spec, parse_assignments
+
+    derivation = load_spec(args.spec, args.convention)
+    values = parse_assignments(args.values)
+    if values:
+        derivation = derivation.subs(values)
+    report = verify(derivation)
+    return format_report(report), 0 if report.agrees else DIFFERENT
+
+
+__all__ = ["LayerCheck", "Report", "add_command", "format_report", "verify"]

@@ -1,0 +1,34 @@
+"""Shared bits of the PyTorch tests: the torch import rule and the hypothesis profiles.
+
+Torch tests skip when torch is missing, except under ``CI=true``, where a missing torch
+fails them.  ``SYMPARAMS_PROFILE=thorough`` (or ``pytest -p tests.torch_required
+--hypothesis-profile=thorough``) runs tens of thousands of examples.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("thorough", max_examples=20_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+if os.environ.get("SYMPARAMS_PROFILE"):
+    settings.load_profile(os.environ["SYMPARAMS_PROFILE"])
+
+
+def require_torch():
+    """The torch module; skip without it, but fail under CI=true."""
+    if os.environ.get("CI", "").lower() == "true":
+        import torch  # noqa: PLC0415  (CI must run these tests, never skip them)
+
+        return torch
+    return pytest.importorskip("torch")
+
+
+def examples(default: int) -> int:
+    """``default`` examples in the default profile, the profile's own number otherwise."""
+    if settings.get_current_profile_name() == "default":
+        return default
+    return settings().max_examples
