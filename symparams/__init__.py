@@ -14,8 +14,9 @@ from symparams.core.layer import Weight, make_layer
 from symparams.core.network import Network
 from symparams.notation.compact import parse
 from symparams.notation.specfile import SpecFile, load
+from symparams.interop import from_torch
 
 __all__ = ["Condition", "Derivation", "MissingValueError", "Network", "NotSupportedError", "Row",
-           "ShapeError", "SpecError", "SpecFile", "SymparamsError", "Weight", "load",
-           "make_layer", "parse"]
+           "ShapeError", "SpecError", "SpecFile", "SymparamsError", "Weight", "from_torch",
+           "load", "make_layer", "parse"]
 __version__ = "0.1.0"

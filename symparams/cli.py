@@ -14,7 +14,7 @@ from symparams.core.errors import SpecError, SymparamsError
 
 # Modules that add a subcommand: each has ``add_command(subparsers)``, which adds its
 # parser and sets ``run`` (args -> text to print) as a default.
-COMMANDS: list[str] = []
+COMMANDS: list[str] = ["symparams.commands_verify", "symparams.commands_algebra"]
 
 
 def load_spec(spec: str, convention: str | None = None):
@@ -68,7 +68,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from symparams.export import FORMATS, render  # noqa: F401
-    import symparams.export.text  # noqa: F401
+    from symparams.export import load_formats
+
+    load_formats()
 
     parser = argparse.ArgumentParser(prog="symparams", description=(
         "Closed-form, exact formulas for the output shapes and parameter counts of neural networks."))
@@ -79,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--format", default="text", choices=sorted(FORMATS),
                         help="output format (default: text)")
     derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    derive.add_argument("--standalone", action="store_true",
+                        help="latex: a complete document that compiles with pdflatex")
+    derive.add_argument("--worked", action="store_true",
+                        help="latex, markdown: add the worked solution (needs every value set)")
+    derive.add_argument("--form", choices=("expanded", "factored", "collected"),
+                        help="write the parameter counts expanded, factored or collected")
+    derive.add_argument("--by", metavar="SYMBOL", action="append",
+                        help="with --form collected/factored: collect in powers of SYMBOL")
     derive.set_defaults(run=_derive)
     for module in COMMANDS:
         importlib.import_module(module).add_command(sub)
@@ -92,7 +102,10 @@ def _derive(args: argparse.Namespace) -> str:
     values = parse_assignments(args.values)
     if values:
         derivation = derivation.subs(values)
-    return render(derivation, args.format)
+    if getattr(args, "form", None) or getattr(args, "by", None):
+        derivation = derivation.simplify(args.form or "collected", args.by)
+    options = {k: True for k in ("standalone", "worked") if getattr(args, k, False)}
+    return render(derivation, args.format, **options)
 
 
 def _version() -> str:
@@ -106,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        text = args.run(args)
+        result = args.run(args)  # text, or (text, exit status) for checks such as verify
+        text, status = result if isinstance(result, tuple) else (result, 0)
         write_output(text, getattr(args, "output", None))
     except SymparamsError as err:
         print(f"symparams: error: {err}", file=sys.stderr)
@@ -121,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"symparams: internal error: {type(err).__name__}: {err} "
               "(set SYMPARAMS_DEBUG=1 for details, and please report it)", file=sys.stderr)
         return 70
-    return 0
+    return status
 
 
 if __name__ == "__main__":

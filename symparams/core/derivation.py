@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 import sympy as sp
@@ -77,6 +77,10 @@ class Derivation:
     conditions: tuple[Condition, ...]
     legend: tuple[tuple[sp.Symbol, str], ...]
     convention: str = "pytorch"
+    # issue 4: True or the layer names derived assuming exact division (kept for subs)
+    assume_divisible: bool | frozenset[str] = frozenset()
+    # issue 4: the total in a chosen form (simplify); None = the sum of the rows
+    total_form: sp.Expr | None = field(default=None, compare=False, repr=False)
 
     # -- totals ----------------------------------------------------------------
     @property
@@ -90,6 +94,8 @@ class Derivation:
     @property
     def total(self) -> sp.Expr:
         """All parameters counted by the convention: trainable + non-trainable."""
+        if self.total_form is not None:
+            return self.total_form
         return self.trainable + self.non_trainable
 
     @property
@@ -137,7 +143,8 @@ class Derivation:
         mapping = self._mapping({**(values or {}), **kwargs})
         if not mapping:
             return self
-        return self.network.subs(mapping).derive(convention=self.convention)
+        return self.network.subs(mapping).derive(convention=self.convention,
+                                                 assume_divisible=self.assume_divisible)
 
     def evaluate(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> int:
         """The total number of parameters as an exact Python int.
@@ -206,8 +213,101 @@ class Derivation:
         return to_text(self)
 
     # -- exports (issue 3: latex, markdown, worked, to_function, Jupyter) --------------
+    def latex(self, *, standalone: bool = False, worked: bool = False,
+              values: Mapping[str, Any] | None = None, **options: Any) -> str:
+        """LaTeX: equation, booktabs table, per-layer ``align*``, legend, conditions.
+
+        Options: ``mul_symbol`` ("times", "cdot" or None), ``symbol_names``
+        (``{"n": r"H_{\\text{in}}"}``), ``symbol`` (the total's letter, "P").
+        """
+        from symparams.export.latex import to_latex
+
+        return to_latex(self, standalone=standalone, worked=worked, values=values, **options)
+
+    def markdown(self, *, worked: bool = False, values: Mapping[str, Any] | None = None,
+                 **options: Any) -> str:
+        """Markdown: a GitHub table and ``$$`` maths (same options as :meth:`latex`)."""
+        from symparams.export.markdown import to_markdown
+
+        return to_markdown(self, worked=worked, values=values, **options)
+
+    def worked(self, values: Mapping[str, Any] | None = None, *, latex: bool = False,
+               **options: Any) -> str:
+        """The worked solution in textbook order (Markdown, or LaTeX with ``latex=True``).
+
+        Needs numbers: raises :class:`MissingValueError` for symbols left unset.
+        """
+        from symparams.export.worked import worked_latex, worked_markdown
+
+        return (worked_latex if latex else worked_markdown)(self, values, **options)
+
+    def to_function(self, name: str = "total_params") -> str:
+        """Source of a standalone Python function (exact integers, no imports) whose
+        parameters are the free symbols; it returns the total."""
+        from symparams.export.pyfunc import to_function
+
+        return to_function(self, name)
+
+    def _repr_latex_(self) -> str:
+        from symparams.export.latex import printer, total_tex
+
+        return "$$" + total_tex(self, printer()) + "$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
 
     # -- algebra (issue 4: simplify, solve, sweep, valid) ---------------------------------
+    def simplify(self, form: str = "expanded", by: Any = None) -> "Derivation":
+        """A derivation whose per-layer counts and ``total`` are ``"expanded"``,
+        ``"factored"`` or ``"collected"`` in ``by`` (a symbol or name, or several).
+
+        ``subs`` re-derives from the network, so apply ``simplify`` last.
+        """
+        from symparams.algebra.forms import simplify
+
+        return simplify(self, form, by)
+
+    def by_layer(self) -> sp.Expr:
+        """The total as an unevaluated sum of per-layer terms, in layer order
+        (print with ``sympy.sstr(e, order="none")`` to keep the order)."""
+        from symparams.algebra.forms import by_layer
+
+        return by_layer(self)
+
+    def leading_term(self, symbol: sp.Symbol | str) -> sp.Expr:
+        """The dominant term of the total as ``symbol`` grows: ``12*L*d**2``."""
+        from symparams.algebra.forms import leading_term
+
+        return leading_term(self, symbol)
+
+    def diff(self, symbol: sp.Symbol | str, discrete: bool = False) -> sp.Expr:
+        """d total / d symbol, or the forward difference with ``discrete=True``."""
+        from symparams.algebra.forms import diff
+
+        return diff(self, symbol, discrete)
+
+    def solve(self, for_: sp.Symbol | str, *, max_params: int | None = None,
+              min_params: int | None = None, equals: int | None = None):
+        """The largest value of ``for_`` with total <= max_params (or the smallest with
+        total >= min_params, or == equals), other symbols set: a ``Solution``."""
+        from symparams.algebra.solve import solve
+
+        return solve(self, for_, max_params=max_params, min_params=min_params, equals=equals)
+
+    def sweep(self, invalid: str = "error", **grids: Any):
+        """Exact totals over the Cartesian product of integer grids, e.g.
+        ``sweep(h=range(16, 1025, 16), c=[8, 16])``: a ``SweepResult`` of numpy columns.
+        ``invalid="skip"`` drops invalid points instead of raising ShapeError."""
+        from symparams.algebra.sweep import sweep
+
+        return sweep(self, grids, invalid=invalid)
+
+    def valid(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
+        """Whether every validity condition (and assumption) holds for these values."""
+        from symparams.algebra.conditions import valid
+
+        return valid(self, {**(values or {}), **kwargs})
 
 
 def jsonable(value: sp.Expr) -> int | str:

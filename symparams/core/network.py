@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable
+
 import sympy as sp
 
 from symparams.core.derivation import CONVENTIONS, Condition, Derivation, Row
 from symparams.core.errors import ShapeError, SpecError, SymparamsError
 from symparams.core.layer import Layer, substitute_layer
-from symparams.core.shape import Shape
+from symparams.core.shape import Shape, exact_division
 from symparams.core.symbols import make_symbol, symbols_by_name
 
 
@@ -53,14 +55,21 @@ class Network:
         """The network with symbols replaced in every hyperparameter."""
         return Network(tuple(substitute_layer(l, mapping) for l in self.layers), self.name)
 
-    def derive(self, *, convention: str = "pytorch") -> Derivation:
+    def derive(self, *, convention: str = "pytorch",
+               assume_divisible: bool | Iterable[str] = False) -> Derivation:
         """Shapes, weights, parameter counts and conditions of every layer.
 
         ``convention`` is ``"pytorch"`` (BatchNorm running statistics are buffers, not
         parameters) or ``"keras"`` (they are non-trainable parameters).
+        ``assume_divisible`` (True, or a set of layer names) drops the floors of those
+        layers' window sizes, recording "assuming s divides ..." as a condition.
         """
         if convention not in CONVENTIONS:
             raise SpecError(f"convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
+        from symparams.algebra.assume import divisible_option
+        from symparams.algebra.conditions import simplify_conditions
+
+        assume_divisible = divisible_option(assume_divisible)
         from symparams.layers import Dense, Flatten
 
         shape = self.input.output_shape()
@@ -82,12 +91,15 @@ class Network:
                 raise self._context(err, index, layer.name or layer.kind, layer, shape) from None
             name = layer.name or _auto_name(prefix, counters, taken)
             checked = self._checked(layer, index, name, shape)
+            exact = assume_divisible is True or name in assume_divisible
             try:
-                out = layer.output_shape(shape)
+                with exact_division(exact) as assumed:
+                    out = layer.output_shape(shape)
                 weights = layer.weights(shape)
             except ShapeError as err:
                 raise self._context(err, index, name, layer, shape) from None
             conditions.extend(Condition(rel, reason, index, name) for rel, reason in checked)
+            conditions.extend(Condition(rel, reason, index, name) for rel, reason in assumed)
             for _, role, _, value in layer.hyperparameters():
                 _note(legend, value, f"{role} of {name}", exact=value.is_Symbol)
             trainable = sum((w.size for w in weights if w.trainable), sp.Integer(0))
@@ -100,11 +112,16 @@ class Network:
             if isinstance(layer, Dense) and not shape.is_vector:
                 add(Flatten(spec="F (implied)"))
             add(layer)
+        if assume_divisible is not True:
+            unknown = sorted(assume_divisible - {r.name for r in rows})
+            if unknown:
+                raise SpecError(f"assume_divisible names no layer {unknown[0]!r}; layers: "
+                                f"{', '.join(r.name for r in rows)}")
         derivation = Derivation(
             network=self, input_shape=self.input.output_shape(), rows=tuple(rows),
-            conditions=_dedupe(conditions),
+            conditions=simplify_conditions(_dedupe(conditions)),
             legend=tuple((s, "; ".join(d)) for s, d in legend.items()),
-            convention=convention)
+            convention=convention, assume_divisible=assume_divisible)
         symbols_by_name(derivation.free_symbols)  # one meaning per name
         return derivation
 
@@ -128,6 +145,12 @@ class Network:
                  shape: Shape) -> SymparamsError:
         where = "input" if index == 0 else f"layer {index} ({name}, {layer.describe()}) on input {shape}"
         return type(err)(f"{where}: {err}")
+
+    def to_torch(self, *, device="cpu", **values):
+        """The equivalent ``nn.Sequential`` for ``values`` (needs ``symparams[torch]``)."""
+        from symparams.interop.torch import to_torch
+
+        return to_torch(self, device=device, **values)
 
 
 def _unify_symbols(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
