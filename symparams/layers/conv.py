@@ -21,6 +21,19 @@ def padding_per_axis(layer: Layer, padding: Any, rank: int) -> tuple[sp.Expr, ..
     return layer.per_axis(padding, rank, "padding")
 
 
+def window_sizes(spatial: tuple[sp.Expr, ...], kernel: tuple[sp.Expr, ...],
+                 stride: tuple[sp.Expr, ...], padding: tuple[sp.Expr, ...] | str,
+                 dilation: tuple[sp.Expr, ...] | None = None,
+                 ceil_mode: bool = False) -> tuple[sp.Expr, ...]:
+    """Output sizes of a sliding window per axis: Keras' ``ceil(n/s)`` for ``'same'``,
+    PyTorch's formula otherwise (shared by convolution and pooling)."""
+    if padding == "same":
+        return tuple(same_output_size(n, s) for n, s in zip(spatial, stride))
+    dilation = dilation or (sp.Integer(1),) * len(spatial)
+    return tuple(window_output_size(n, k, s, p, d, ceil_mode=ceil_mode)
+                 for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+
+
 def spatial_input(layer: Layer, in_shape: Shape) -> None:
     if in_shape.is_vector:
         raise ShapeError(f"{layer.kind} needs a 1-D, 2-D or 3-D input with channels, "
@@ -71,12 +84,7 @@ class Conv(Layer):
 
     def output_shape(self, in_shape: Shape) -> Shape:
         k, s, p, d = self._axes(in_shape)
-        if p == "same":
-            sizes = tuple(same_output_size(n, si) for n, si in zip(in_shape.spatial, s))
-        else:
-            sizes = tuple(window_output_size(n, ki, si, pi, di)
-                          for n, ki, si, pi, di in zip(in_shape.spatial, k, s, p, d))
-        return Shape(sizes, self.filters)
+        return Shape(window_sizes(in_shape.spatial, k, s, p, d), self.filters)
 
     def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
         k, *_ = self._axes(in_shape)

@@ -9,8 +9,8 @@ import sympy as sp
 
 from symparams.core.errors import ShapeError
 from symparams.core.layer import Layer, hyper, register
-from symparams.core.shape import AXIS_NAMES, Shape, same_output_size, window_output_size
-from symparams.layers.conv import padding_per_axis, spatial_input
+from symparams.core.shape import AXIS_NAMES, Shape
+from symparams.layers.conv import padding_per_axis, spatial_input, window_sizes
 
 MODES = ("max", "avg")
 
@@ -65,12 +65,8 @@ class Pool(Layer):
 
     def output_shape(self, in_shape: Shape) -> Shape:
         k, s, p = self._axes(in_shape)
-        if p == "same":
-            sizes = tuple(same_output_size(n, si) for n, si in zip(in_shape.spatial, s))
-        else:
-            sizes = tuple(window_output_size(n, ki, si, pi, ceil_mode=self.ceil_mode)
-                          for n, ki, si, pi in zip(in_shape.spatial, k, s, p))
-        return Shape(sizes, in_shape.channels)
+        return Shape(window_sizes(in_shape.spatial, k, s, p, ceil_mode=self.ceil_mode),
+                     in_shape.channels)
 
     def conditions(self, in_shape: Shape) -> list[tuple[sp.Basic, str]]:
         k, s, p = self._axes(in_shape)
