@@ -124,7 +124,7 @@ def sweep(derivation: "Derivation", grids: Mapping[str, Iterable[int]],
     mesh = [m.ravel() for m in np.meshgrid(*axes, indexing="ij")] if len(axes) > 1 else axes
     conditions = [c for c in derivation.conditions]
     values, bounds = compile_exprs([derivation.total] + [c.relation for c in conditions], syms)
-    total, ok = _evaluate(values, bounds, mesh, points)
+    total, ok = _evaluate(values, bounds, mesh, points, axes)
     columns = dict(zip(grids, mesh))
     if not ok.all():
         if invalid == "error":
@@ -141,14 +141,22 @@ def sweep(derivation: "Derivation", grids: Mapping[str, Iterable[int]],
     return SweepResult(tuple(grids), columns)
 
 
-def _evaluate(values, bounds, mesh: list[np.ndarray], points: int) -> tuple[np.ndarray, np.ndarray]:
+def _evaluate(values, bounds, mesh: list[np.ndarray], points: int,
+              axes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Totals (int64 or object) and validity of every point, exactly."""
     with np.errstate(over="ignore", invalid="ignore"):
         # the bound grows with every |value|, so the largest values bound the whole grid
-        overall = bounds(*(float(np.max(np.abs(m.astype(np.float64)))) for m in mesh))
-        if overall < INT64_SAFE and all(m.dtype != object for m in mesh):
-            out = values(*mesh)
-            return _full(out[0], points, np.int64), _valid(out[1:], points)
+        overall = bounds(*(float(np.max(np.abs(a.astype(np.float64)))) for a in axes))
+        if overall < INT64_SAFE and all(a.dtype != object for a in axes):
+            # An open grid: each sub-expression is computed over the axes of its own
+            # symbols only, and numpy broadcasting forms the full grid at the end.
+            shape = tuple(len(a) for a in axes)
+            out = values(*np.meshgrid(*axes, indexing="ij", sparse=True))
+            total = np.broadcast_to(np.asarray(out[0], dtype=np.int64), shape).ravel()
+            ok = np.ones(shape, dtype=bool)
+            for r in out[1:]:
+                ok &= np.broadcast_to(np.asarray(r, dtype=bool), shape)
+            return total, ok.ravel()
         bound = np.broadcast_to(bounds(*(m.astype(np.float64) for m in mesh)), (points,))
     safe = bound < INT64_SAFE  # NaN or inf (too large for a float) is not safe
     if all(m.dtype != object for m in mesh) and safe.all():
