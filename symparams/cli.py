@@ -22,6 +22,8 @@ def load_spec(spec: str, convention: str | None = None):
     from symparams.notation.compact import parse
     from symparams.notation.specfile import load
 
+    if Path(spec).is_dir():
+        raise SpecError(f"{spec} is a folder; give a .toml spec file or a notation such as \"I-C-P-H-O\"")
     if spec.endswith(".toml") or Path(spec).is_file():
         return load(spec).derive(convention)
     return parse(spec).derive(convention=convention or "pytorch")
