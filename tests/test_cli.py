@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_output_file(capsys, tmp_path):
     (["derive", "I-C-O", "--set", "n=0"], "must be an integer of at least 1"),
     (["derive", "I-C-O", "--set", "n"], "--set takes NAME=VALUE"),
     (["derive", "missing.toml"], "cannot read missing.toml"),
-    (["derive", "derivations"], "derivations is a folder"),
+    (["derive", str(Path(__file__).parent)], "tests is a folder"),
 ])
 def test_bad_input_is_one_clear_error(capsys, argv, message):
     code, out, err = run(capsys, *argv)
