@@ -17,7 +17,7 @@ from symparams.core.errors import SpecError, SymparamsError
 COMMANDS: list[str] = ["symparams.commands_verify", "symparams.commands_algebra"]
 
 
-def load_spec(spec: str, convention: str | None = None):
+def load_spec(spec: str, convention: str | None = None, assume_divisible: bool = False):
     """A Derivation from a notation string or a TOML spec file."""
     from symparams.notation.compact import parse
     from symparams.notation.specfile import load
@@ -25,8 +25,11 @@ def load_spec(spec: str, convention: str | None = None):
     if Path(spec).is_dir():
         raise SpecError(f"{spec} is a folder; give a .toml spec file or a notation such as \"I-C-P-H-O\"")
     if spec.endswith(".toml") or Path(spec).is_file():
-        return load(spec).derive(convention)
-    return parse(spec).derive(convention=convention or "pytorch")
+        loaded = load(spec)
+        network, convention = loaded.network, convention or loaded.convention
+    else:
+        network = parse(spec)
+    return network.derive(convention=convention or "pytorch", assume_divisible=assume_divisible)
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:
@@ -66,6 +69,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                    default=[], help="give symbols values (partial substitution is fine)")
     p.add_argument("--convention", choices=("pytorch", "keras"), default=None,
                    help="how BatchNorm running statistics count (default: pytorch, or the file's)")
+    p.add_argument("--assume-divisible", action="store_true",
+                   help="assume every stride divides exactly: no floors (each assumption is listed)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _derive(args: argparse.Namespace) -> str:
     from symparams.export import render
 
-    derivation = load_spec(args.spec, args.convention)
+    derivation = load_spec(args.spec, args.convention, args.assume_divisible)
     values = parse_assignments(args.values)
     if values:
         derivation = derivation.subs(values)

@@ -34,8 +34,6 @@ def add_command(sub) -> None:
     goal.add_argument("--min-params", type=_integer, metavar="N",
                       help="smallest value with total >= N")
     goal.add_argument("--equals", type=_integer, metavar="N", help="smallest value with total == N")
-    p.add_argument("--assume-divisible", action="store_true",
-                   help="derive assuming every stride divides exactly")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(run=_solve)
@@ -47,8 +45,6 @@ def add_command(sub) -> None:
                    help="values of a symbol; a range includes its stop (1:64 is 64 values)")
     p.add_argument("--skip-invalid", action="store_true",
                    help="leave out grid points where the network is invalid (default: error)")
-    p.add_argument("--assume-divisible", action="store_true",
-                   help="derive assuming every stride divides exactly")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(run=_sweep)
@@ -57,9 +53,7 @@ def add_command(sub) -> None:
 def _derivation(args: argparse.Namespace):
     from symparams.cli import load_spec, parse_assignments
 
-    d = load_spec(args.spec, args.convention)
-    if args.assume_divisible:
-        d = d.network.derive(convention=d.convention, assume_divisible=True)
+    d = load_spec(args.spec, args.convention, args.assume_divisible)
     values = parse_assignments(args.values)
     return d.subs(values) if values else d
 

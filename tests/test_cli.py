@@ -91,3 +91,17 @@ def test_console_script_never_shows_a_traceback():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "pwned" not in proc.stdout
     assert proc.stderr.count("\n") <= 3  # the message, the text, the caret
+
+
+def test_assume_divisible_is_shown_as_an_assumption_in_every_format(capsys):
+    spec = "I(n x n x 3)-C(8,3,p=1)-P(2)-C(8,3,p=1)-P(2)-G-O(10)"
+    _, text, _ = run(capsys, "derive", spec, "--assume-divisible")
+    assert "n/4" in text and "assuming 4 divides n" in text and "floor" not in text
+    _, out, _ = run(capsys, "derive", spec, "--assume-divisible", "--format", "json")
+    assert json.loads(out)["assumptions"] == ["assuming 4 divides n"]
+    _, out, _ = run(capsys, "derive", spec, "--assume-divisible", "--format", "markdown")
+    assert "(maxpool2, assumed)" in out
+    _, out, _ = run(capsys, "derive", spec, "--assume-divisible", "--format", "latex")
+    assert "(maxpool2, assumed)" in out
+    _, out, _ = run(capsys, "derive", spec, "--format", "json")
+    assert json.loads(out)["assumptions"] == [] and "floor" in out

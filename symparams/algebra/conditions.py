@@ -86,6 +86,8 @@ def simplify_conditions(conditions: Iterable["Condition"]) -> tuple["Condition",
 
     A condition that becomes provably false raises :class:`ShapeError` naming its layer.
     """
+    from dataclasses import replace
+
     from symparams.core.derivation import Condition
 
     kept: list[Condition] = []
@@ -100,7 +102,7 @@ def simplify_conditions(conditions: Iterable["Condition"]) -> tuple["Condition",
         if rel in seen:
             continue
         seen.add(rel)
-        kept.append(Condition(rel, c.reason, c.index, c.layer))
+        kept.append(replace(c, relation=rel))
     return tuple(_drop_implied(kept))
 
 

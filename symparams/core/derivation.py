@@ -52,9 +52,16 @@ class Condition:
     reason: str
     index: int
     layer: str
+    assumed: bool = False
+    """True for what the user asked to assume (``assume_divisible``), not a validity check."""
 
     def __str__(self) -> str:
         return f"{self.relation}  ({self.layer}: {self.reason})"
+
+    @property
+    def tag(self) -> str:
+        """``maxpool2`` or, for an assumption, ``maxpool2, assumed``: for exports."""
+        return f"{self.layer}, assumed" if self.assumed else self.layer
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,7 @@ class Derivation:
             "convention": self.convention,
             "symbols": {s.name: text for s, text in self.legend if s in self.free_symbols},
             "conditions": [str(c.relation) for c in self.conditions],
+            "assumptions": [c.reason for c in self.conditions if c.assumed],
         }
 
     def __str__(self) -> str:

@@ -99,7 +99,8 @@ class Network:
             except ShapeError as err:
                 raise self._context(err, index, name, layer, shape) from None
             conditions.extend(Condition(rel, reason, index, name) for rel, reason in checked)
-            conditions.extend(Condition(rel, reason, index, name) for rel, reason in assumed)
+            conditions.extend(Condition(rel, reason, index, name, assumed=True)
+                              for rel, reason in assumed)
             for _, role, _, value in layer.hyperparameters():
                 _note(legend, value, f"{role} of {name}", exact=value.is_Symbol)
             trainable = sum((w.size for w in weights if w.trainable), sp.Integer(0))

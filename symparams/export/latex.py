@@ -275,7 +275,7 @@ def conditions(derivation, p: SymparamsLatexPrinter | None = None) -> str:
     if not derivation.conditions:
         return ""
     # the reasons quote sizes in sympy's plain text, so only the layer is named
-    items = [rf"  \item ${p.doprint(c.relation)}$ ({tex_escape(c.layer)})"
+    items = [rf"  \item ${p.doprint(c.relation)}$ ({tex_escape(c.tag)})"
              for c in derivation.conditions]
     return "The formulas hold when\n\\begin{itemize}\n" + "\n".join(items) + \
         "\n\\end{itemize}\n"

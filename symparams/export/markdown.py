@@ -43,7 +43,7 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
     out.append(CONVENTION_TEXT[d.convention])
     if d.conditions:
         out += ["", "The formulas hold when", ""]
-        out += [f"- ${p.doprint(c.relation)}$ ({c.layer})" for c in d.conditions]
+        out += [f"- ${p.doprint(c.relation)}$ ({c.tag})" for c in d.conditions]
     text = "\n".join(out) + "\n"
     if worked:
         from symparams.export.worked import worked_markdown
