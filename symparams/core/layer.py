@@ -8,7 +8,7 @@ a sympy expression, or a per-axis tuple of those) is converted to sympy once, in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Callable, ClassVar, Iterable, Union
 
 import sympy as sp
@@ -20,7 +20,7 @@ HyperValue = Union[int, str, sp.Expr]
 """What a hyperparameter accepts: ``5``, ``"k1"``, ``"2*c + 1"`` or a sympy expression."""
 
 
-def hyper(role: str, *, default: Any = dataclass, nonnegative: bool = False,
+def hyper(role: str, *, default: Any = MISSING, nonnegative: bool = False,
           per_axis: bool = False, words: tuple[str, ...] = ()) -> Any:
     """Declare a hyperparameter field.
 
@@ -29,8 +29,6 @@ def hyper(role: str, *, default: Any = dataclass, nonnegative: bool = False,
     spatial axis; ``words`` are keywords accepted as they are (``"same"``).
     """
     meta = {"role": role, "nonnegative": nonnegative, "per_axis": per_axis, "words": words}
-    if default is dataclass:
-        return field(metadata=meta)
     return field(default=default, metadata=meta)
 
 

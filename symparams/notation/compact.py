@@ -249,10 +249,11 @@ def _kinds() -> set[str]:
     return set(REGISTRY)
 
 
+# Kind names that take the positional arguments of a letter (conv2d(32, 5) as C(32, 5));
+# the others (flatten, batchnorm, globalavgpool, globalmaxpool) take none.
 _KIND_LETTER = (("conv", "C"), ("maxpool", "P"), ("avgpool", "P"), ("pool", "P"), ("dense", "H"),
-                ("linear", "H"), ("globalpool", "G"), ("globalavgpool", "F"), ("globalmaxpool", "F"),
-                ("dropout", "D"), ("activation", "A"), ("zeropadding", "Z"), ("input", "I"),
-                ("flatten", "F"), ("batchnorm", "B"))
+                ("linear", "H"), ("globalpool", "G"), ("dropout", "D"), ("activation", "A"),
+                ("zeropadding", "Z"), ("input", "I"))
 
 
 def _positional(kind: str) -> tuple[str, ...]:
