@@ -71,11 +71,19 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="how BatchNorm running statistics count (default: pytorch, or the file's)")
     p.add_argument("--assume-divisible", action="store_true",
                    help="assume every stride divides exactly: no floors (each assumption is listed)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+
+def derivation_from_args(args: argparse.Namespace):
+    """The Derivation the common options describe: SPEC, --convention,
+    --assume-divisible, then the --set values substituted."""
+    derivation = load_spec(args.spec, args.convention, args.assume_divisible)
+    values = parse_assignments(args.values)
+    return derivation.subs(values) if values else derivation
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from symparams.export import FORMATS, render  # noqa: F401
-    from symparams.export import load_formats
+    from symparams.export import FORMATS, load_formats
 
     load_formats()
 
@@ -87,7 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
     _common(derive)
     derive.add_argument("--format", default="text", choices=sorted(FORMATS),
                         help="output format (default: text)")
-    derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     derive.add_argument("--standalone", action="store_true",
                         help="latex: a complete document that compiles with pdflatex")
     derive.add_argument("--worked", action="store_true",
@@ -105,11 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _derive(args: argparse.Namespace) -> str:
     from symparams.export import render
 
-    derivation = load_spec(args.spec, args.convention, args.assume_divisible)
-    values = parse_assignments(args.values)
-    if values:
-        derivation = derivation.subs(values)
-    if getattr(args, "form", None) or getattr(args, "by", None):
+    derivation = derivation_from_args(args)
+    if args.form or args.by:
         derivation = derivation.simplify(args.form or "collected", args.by)
     options = {k: True for k in ("standalone", "worked") if getattr(args, k, False)}
     return render(derivation, args.format, **options)

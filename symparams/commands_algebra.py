@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from symparams.cli import _common, derivation_from_args
 from symparams.core.errors import SpecError
 
 
@@ -22,7 +23,6 @@ def _integer(text: str) -> int:
 
 
 def add_command(sub) -> None:
-    from symparams.cli import _common
 
     p = sub.add_parser("solve", help="the largest (smallest) value of a symbol within a budget")
     _common(p)
@@ -35,7 +35,6 @@ def add_command(sub) -> None:
                       help="smallest value with total >= N")
     goal.add_argument("--equals", type=_integer, metavar="N", help="smallest value with total == N")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(run=_solve)
 
     p = sub.add_parser("sweep", help="exact totals over grids of symbol values (csv or json)")
@@ -46,20 +45,11 @@ def add_command(sub) -> None:
     p.add_argument("--skip-invalid", action="store_true",
                    help="leave out grid points where the network is invalid (default: error)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(run=_sweep)
 
 
-def _derivation(args: argparse.Namespace):
-    from symparams.cli import load_spec, parse_assignments
-
-    d = load_spec(args.spec, args.convention, args.assume_divisible)
-    values = parse_assignments(args.values)
-    return d.subs(values) if values else d
-
-
 def _solve(args: argparse.Namespace) -> str:
-    solution = _derivation(args).solve(args.for_, max_params=args.max_params,
+    solution = derivation_from_args(args).solve(args.for_, max_params=args.max_params,
                                        min_params=args.min_params, equals=args.equals)
     if args.format == "json":
         return json.dumps(solution.to_dict()) + "\n"
@@ -77,5 +67,5 @@ def _sweep(args: argparse.Namespace) -> str:
         if name.strip() in grids:
             raise SpecError(f"--grid {name.strip()} given twice")
         grids[name.strip()] = parse_grid(spec)
-    result = _derivation(args).sweep(invalid="skip" if args.skip_invalid else "error", **grids)
+    result = derivation_from_args(args).sweep(invalid="skip" if args.skip_invalid else "error", **grids)
     return result.to_json() if args.format == "json" else result.to_csv()

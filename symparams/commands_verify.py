@@ -130,13 +130,9 @@ def add_command(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> tuple[str, int]:
-    from symparams.cli import load_spec, parse_assignments
+    from symparams.cli import derivation_from_args
 
-    derivation = load_spec(args.spec, args.convention)
-    values = parse_assignments(args.values)
-    if values:
-        derivation = derivation.subs(values)
-    report = verify(derivation)
+    report = verify(derivation_from_args(args))
     return format_report(report), 0 if report.agrees else DIFFERENT
 
 
