@@ -120,7 +120,7 @@ class Network:
                                 f"{', '.join(r.name for r in rows)}")
         derivation = Derivation(
             network=self, input_shape=self.input.output_shape(), rows=tuple(rows),
-            conditions=simplify_conditions(_dedupe(conditions)),
+            conditions=simplify_conditions(conditions),
             legend=tuple((s, "; ".join(d)) for s, d in legend.items()),
             convention=convention, assume_divisible=assume_divisible)
         symbols_by_name(derivation.free_symbols)  # one meaning per name
@@ -184,13 +184,3 @@ def _note(legend: dict, value: sp.Expr, role: str, exact: bool) -> None:
         entries = legend.setdefault(sym, [])
         if text not in entries:
             entries.append(text)
-
-
-def _dedupe(conditions: list[Condition]) -> tuple[Condition, ...]:
-    seen = set()
-    out = []
-    for c in conditions:
-        if c.relation not in seen:
-            seen.add(c.relation)
-            out.append(c)
-    return tuple(out)
