@@ -117,3 +117,14 @@ def test_a_deep_symbolic_network_derives():
     for _ in range(10):
         size = (size + 2 - 3) // 2 + 1
     assert d.subs(n=n).rows[-3].output_shape.dims()[0] == size
+
+
+def test_plain_sympy_symbols_get_integer_size_assumptions():
+    from symparams.layers import Conv, Input
+
+    n, p = sp.Symbol("n"), sp.Symbol("p")
+    d = symparams.Network((Input((n, n, 1)), Conv(4, 5, stride=2, padding=p))).derive()
+    assert d.symbols["n"].is_integer and d.symbols["n"].is_positive
+    assert d.symbols["p"].is_integer and d.symbols["p"].is_nonnegative and not d.symbols["p"].is_positive
+    # floor((28 + 2*1 - 5)/2) + 1 = 13
+    assert d.subs(n=28, p=1).rows[0].output_shape.dims() == (13, 13, 4)

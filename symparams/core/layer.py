@@ -15,6 +15,7 @@ import sympy as sp
 
 from symparams.core.errors import ShapeError, SpecError
 from symparams.core.shape import Shape, product
+from symparams.core.symbols import make_symbol
 
 HyperValue = Union[int, str, sp.Expr]
 """What a hyperparameter accepts: ``5``, ``"k1"``, ``"2*c + 1"`` or a sympy expression."""
@@ -43,7 +44,13 @@ def to_expr(value: Any, *, role: str, nonnegative: bool = False) -> sp.Expr:
     if isinstance(value, str):
         return parse_expression(value, nonnegative=nonnegative)
     if isinstance(value, sp.Expr):
-        return value  # a non-integer becomes a failing condition, named with its layer
+        # A symbol made elsewhere (sp.Symbol("n")) gets symparams' assumptions, so
+        # floors and conditions reason about it as an integer size (or padding).
+        # A non-integer value becomes a failing condition, named with its layer.
+        return value.xreplace({s: make_symbol(s.name, nonnegative=nonnegative)
+                               for s in value.free_symbols
+                               if not (s.is_integer and (s.is_positive or nonnegative
+                                                         and s.is_nonnegative))})
     if isinstance(value, float):
         raise SpecError(f"{role} must be an integer, got {value!r}")
     raise SpecError(f"{role} must be an integer, a name or an expression, got {value!r}")

@@ -12,7 +12,7 @@ from symparams.core.derivation import CONVENTIONS, Condition, Derivation, Row
 from symparams.core.errors import ShapeError, SpecError, SymparamsError
 from symparams.core.layer import Layer, substitute_layer
 from symparams.core.shape import Shape, exact_division
-from symparams.core.symbols import make_symbol, symbols_by_name
+from symparams.core.symbols import make_symbol
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,6 @@ class Network:
             conditions=simplify_conditions(conditions),
             legend=tuple((s, "; ".join(d)) for s, d in legend.items()),
             convention=convention, assume_divisible=assume_divisible)
-        symbols_by_name(derivation.free_symbols)  # one meaning per name
         return derivation
 
     # -- helpers -----------------------------------------------------------------

@@ -32,21 +32,6 @@ def make_symbol(name: str, *, nonnegative: bool = False) -> sp.Symbol:
     return sp.Symbol(name, integer=True, positive=True)
 
 
-def symbols_by_name(symbols) -> dict[str, sp.Symbol]:
-    """Map names to symbols; two different symbols with one name is an error."""
-    from symparams.core.errors import SpecError
-
-    found: dict[str, sp.Symbol] = {}
-    for sym in symbols:
-        other = found.setdefault(sym.name, sym)
-        if other != sym:
-            raise SpecError(
-                f"symbol {sym.name!r} is used both as a padding (may be 0) and as a size "
-                "(at least 1); use two names"
-            )
-    return found
-
-
 def sort_symbols(symbols) -> list[sp.Symbol]:
     """Symbols in a stable, readable order (by name, numbers in numeric order)."""
 
