@@ -3,33 +3,131 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import re
+import signal
+import stat
 import sys
 import tempfile
-from pathlib import Path
-from typing import Sequence
+import threading
+from typing import Any, Iterable, Iterator, Sequence
 
-from symparams.core.errors import SpecError, SymparamsError
+from symparams.core.errors import ShapeError, SpecError, SymparamsError, printable, quote, shorten
 
 # Modules that add a subcommand: each has ``add_command(subparsers)``, which adds its
-# parser and sets ``run`` (args -> text to print) as a default.
+# parser and sets ``run`` (args -> text, or chunks of text, to print) as a default.
 COMMANDS: list[str] = ["symparams.commands_verify", "symparams.commands_algebra"]
+
+FILE_PREFIXES = ("/", "./", "../", "~/")
+"""A SPEC starting with one of these (or ending in ``.toml``) is a file; see :func:`spec_kind`."""
+
+EXIT_OK, EXIT_IMPOSSIBLE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 128 + signal.SIGTERM
+MAX_MESSAGE = 2000  # a safety net: messages quote user text at most ~80 characters at a time
+
+EPILOG = """\
+SPEC, a notation or a spec file:
+  a SPEC ending in .toml, or starting with /, ./, ../ or ~/, is a TOML spec file
+  (a regular file of at most 1 MiB); - reads standard input (a TOML spec, or else
+  a notation); anything else is a notation, such as "I(28x28x1)-C(32,5)-P(2)-O(10)",
+  even when a file of that name exists (write ./NAME to read such a file).
+
+exit status:
+  0    success (verify: every layer agrees with PyTorch)
+  1    an impossible network (a layer does not fit its input); verify: PyTorch differs
+  2    a usage or spec error: bad notation or spec file, unset symbol, unsupported
+       request, a file that cannot be read or written
+  70   an internal error, a bug: please report it (SYMPARAMS_DEBUG=1 shows the traceback)
+  130  interrupted; 143 terminated (SIGTERM). -o then leaves no file behind.
+"""
+
+
+class OutputError(SymparamsError, OSError):
+    """The output file cannot be written."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanup (``finally``) runs."""
+
+
+def spec_kind(spec: str) -> str:
+    """``"file"``, ``"stdin"`` or ``"notation"``: how SPEC is read (the rule in ``--help``).
+
+    Notation may hold ``/`` in expressions (``H(h/2)``), so only a ``.toml`` ending or a
+    path-like start makes a file; a file of the notation's name is never read instead.
+    """
+    if spec == "-":
+        return "stdin"
+    if spec.endswith(".toml") or spec.startswith(FILE_PREFIXES):
+        return "file"
+    return "notation"
 
 
 def load_spec(spec: str, convention: str | None = None, assume_divisible: bool = False):
-    """A Derivation from a notation string or a TOML spec file."""
+    """A Derivation from a notation, a TOML spec file or ``-`` (stdin), by :func:`spec_kind`."""
     from symparams.notation.compact import parse
     from symparams.notation.specfile import load
 
-    if Path(spec).is_dir():
-        raise SpecError(f"{spec} is a folder; give a .toml spec file or a notation such as \"I-C-P-H-O\"")
-    if spec.endswith(".toml") or Path(spec).is_file():
-        loaded = load(spec)
+    if not spec.strip():
+        raise SpecError("SPEC is empty; give a notation such as \"I-C-P-H-O\" or a .toml spec file")
+    kind = spec_kind(spec)
+    if kind == "file":
+        loaded = load(os.path.expanduser(spec))
         network, convention = loaded.network, convention or loaded.convention
+    elif kind == "stdin":
+        network, file_convention = read_stdin_spec()
+        convention = convention or file_convention
     else:
         network = parse(spec)
     return network.derive(convention=convention or "pytorch", assume_divisible=assume_divisible)
+
+
+_TOML_LINE = re.compile(r"^\s*(\[|(notation|input|layers|name|source|convention|description|"
+                        r"published)\s*=)", re.MULTILINE)
+
+
+def read_stdin_spec(stream: Any = None):
+    """``(network, convention or None)`` from a TOML spec, or else a notation, on stdin.
+
+    At most :data:`~symparams.notation.specfile.MAX_SPEC_BYTES` are read."""
+    import tomllib
+
+    from symparams.notation.compact import parse
+    from symparams.notation.specfile import MAX_SPEC_BYTES, from_dict
+
+    if stream is None:
+        if sys.stdin is None:
+            raise SpecError("SPEC is - but there is no standard input")
+        stream = sys.stdin.buffer
+    raw = stream.read(MAX_SPEC_BYTES + 1)
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"standard input holds more than {MAX_SPEC_BYTES:,} bytes, "
+                        "the limit for a spec")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError("standard input is not UTF-8 text") from None
+    if not text.strip():
+        raise SpecError("standard input is empty; give a TOML spec or a notation")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as toml_error:
+        try:
+            return parse(text.strip()), None
+        except SpecError:
+            if _TOML_LINE.search(text):  # meant as TOML: its error is the useful one
+                raise SpecError(f"standard input: invalid TOML: {toml_error}") from None
+            raise
+    try:
+        loaded = from_dict(data)
+    except SpecError as err:
+        raise SpecError(f"standard input: {err}") from None
+    return loaded.network, loaded.convention
+
+
+_ASSIGNMENT = re.compile(r"\s*[^\W\d]\w*\s*=")
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:
@@ -39,39 +137,161 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
-            raise SpecError(f"--set takes NAME=VALUE, got {item!r}")
+            raise SpecError(f"--set takes NAME=VALUE, got {quote(item)}")
         values[name] = value
     return values
 
 
-def write_output(text: str, path: str | None) -> None:
-    """Print, or write to ``path`` all at once (a temp file renamed into place)."""
-    if path is None:
-        sys.stdout.write(text)
+def _spec_from_values(args: argparse.Namespace) -> None:
+    """``--set`` takes several NAME=VALUE, so in ``--set n=28 SPEC`` it swallows SPEC:
+    the one item that is not NAME=VALUE is SPEC."""
+    if getattr(args, "spec", "") is not None:
         return
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise SpecError(f"cannot write {path}: no folder {folder}")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    others = [v for v in args.values if not _ASSIGNMENT.match(v)]
+    if not others:
+        args._parser.error("the following arguments are required: SPEC")
+    if len(others) > 1:
+        args._parser.error("give one SPEC; --set takes NAME=VALUE items, got "
+                           + ", ".join(quote(o) for o in others))
+    args.spec = others[0]
+    args.values.remove(others[0])
+
+
+# ---------------------------------------------------------------------------------------
+# -o
+# ---------------------------------------------------------------------------------------
+# paths that name an open file descriptor: written through even when it is a regular file
+_FD_PATH = re.compile(r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|\d+)/fd/\d+")
+
+
+def check_not_input(spec: str, output: str | None) -> None:
+    """Refuse ``-o`` naming the input spec file (also through a symlink or a hard link, or
+    the regular file on stdin), before anything is computed or written."""
+    if output is None:
+        return
     try:
+        out = os.stat(output)
+        kind = spec_kind(spec)
+        if kind == "file":
+            inp = os.stat(os.path.expanduser(spec))
+        elif kind == "stdin" and sys.stdin is not None:
+            inp = os.fstat(sys.stdin.fileno())
+            if not stat.S_ISREG(inp.st_mode):
+                return
+        else:
+            return
+    except (OSError, ValueError, AttributeError):  # absent, unreadable, or no real stdin
+        return
+    if os.path.samestat(inp, out):
+        raise SpecError(f"-o {quote(output)} is the input spec {quote(spec)}; "
+                        "write the output to another file")
+
+
+def write_output(content: str | Iterable[str], path: str | None) -> None:
+    """Print ``content`` (a text or chunks of text), or write it to ``path``.
+
+    A regular file (new or existing, or a symlink's target, the link kept) is written
+    atomically: a temp file in its folder, renamed over it once every chunk is written,
+    removed on any error, Ctrl-C or SIGTERM.  A new file gets ``0o666 & ~umask``, an
+    existing one keeps its mode.  ``/dev/stdout``, ``/dev/null``, FIFOs and other
+    non-regular targets are opened and written through.
+    """
+    chunks: Iterable[str] = (content,) if isinstance(content, str) else content
+    if path is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+        return
+    where = quote(path)
+    if not path or path.endswith(os.sep):
+        raise OutputError(f"-o {where}: not a file name")
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:  # a new file, or a symlink to one
+        info = None
+    except OSError as err:
+        raise OutputError(f"cannot write {where}: {err.strerror}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"cannot write {where}: it is a folder")
+    if info is not None and (not stat.S_ISREG(info.st_mode)
+                             or _FD_PATH.fullmatch(os.path.normpath(os.path.abspath(path)))):
+        _write_through(chunks, path, append=stat.S_ISREG(info.st_mode), where=where)
+    else:
+        _write_atomically(chunks, os.path.realpath(path), info, where)
+
+
+def _write_through(chunks: Iterable[str], path: str, append: bool, where: str) -> None:
+    # append: /dev/stdout on a regular file, so that the shell's >> is honoured
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        raise OutputError(f"cannot write {where}: {err.strerror}") from None
+
+
+def _write_atomically(chunks: Iterable[str], target: str, info: os.stat_result | None,
+                      where: str) -> None:
+    folder, name = os.path.split(target)
+    if not os.path.isdir(folder):
+        raise OutputError(f"cannot write {where}: no folder {quote(folder)}")
+    mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
+    tmp = None
+    try:
+        with _signals_deferred():  # a signal now would leave a temp file nobody removes
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name[:64]}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            os.fchmod(fh.fileno(), mode)
+            for chunk in chunks:
+                fh.write(chunk)
         os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as err:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(err, OSError) and not isinstance(err, SymparamsError):
+            raise OutputError(f"cannot write {where}: {err.strerror or err}") from None
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT until the block ends (no-op where unsupported)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", metavar="SPEC", help="a notation such as \"I-C-P-H-O\" or a .toml spec file")
+    # nargs="?" only so that a SPEC swallowed by --set can be recovered; SPEC is required
+    p.add_argument("spec", metavar="SPEC", nargs="?",
+                   help="a notation such as \"I-C-P-H-O\", a .toml spec file (ending in .toml "
+                   "or starting with /, ./, ../ or ~/), or - for standard input")
     p.add_argument("--set", dest="values", metavar="NAME=VALUE", action="extend", nargs="+",
                    default=[], help="give symbols values (partial substitution is fine)")
     p.add_argument("--convention", choices=("pytorch", "keras"), default=None,
                    help="how BatchNorm running statistics count (default: pytorch, or the file's)")
     p.add_argument("--assume-divisible", action="store_true",
                    help="assume every stride divides exactly: no floors (each assumption is listed)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write to FILE instead of stdout (a regular file is replaced only "
+                   "once everything succeeded)")
+    p.epilog = EPILOG
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.set_defaults(_parser=p)
 
 
 def derivation_from_args(args: argparse.Namespace):
@@ -87,8 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     load_formats()
 
-    parser = argparse.ArgumentParser(prog="symparams", description=(
-        "Closed-form, exact formulas for the output shapes and parameter counts of neural networks."))
+    parser = argparse.ArgumentParser(
+        prog="symparams", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Closed-form, exact formulas for the output shapes and parameter counts "
+        "of neural networks.")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     derive = sub.add_parser("derive", help="per-layer shapes and parameters, and the total formula")
@@ -126,27 +348,60 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input, 70 internal error)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point; returns the exit status (see ``EPILOG``: 0 ok, 1 impossible network,
+    2 bad input, 70 internal error, 130 interrupted, 143 terminated)."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        result = args.run(args)  # text, or (text, exit status) for checks such as verify
-        text, status = result if isinstance(result, tuple) else (result, 0)
-        write_output(text, getattr(args, "output", None))
+        return _main(argv)
+    except Terminated:
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated(signum)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)  # usage errors exit 2 from argparse (SystemExit)
+        _spec_from_values(args)
+        output = getattr(args, "output", None)
+        check_not_input(args.spec, output)
+        result = args.run(args)  # text or chunks, or (text, exit status) for verify
+        content, status = result if isinstance(result, tuple) else (result, EXIT_OK)
+        write_output(content, output)
     except SymparamsError as err:
-        print(f"symparams: error: {err}", file=sys.stderr)
-        return 2
+        print(f"symparams: error: {error_message(err)}", file=sys.stderr)
+        return EXIT_IMPOSSIBLE if isinstance(err, ShapeError) else EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # a reader such as head stopped: not an error
+        with contextlib.suppress(Exception):  # no second complaint when Python flushes stdout
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as err:  # never a traceback for a user; SYMPARAMS_DEBUG=1 shows it
         if os.environ.get("SYMPARAMS_DEBUG"):
             raise
-        print(f"symparams: internal error: {type(err).__name__}: {err} "
+        print(f"symparams: internal error: {type(err).__name__}: {shorten(str(err), 200)} "
               "(set SYMPARAMS_DEBUG=1 for details, and please report it)", file=sys.stderr)
-        return 70
+        return EXIT_INTERNAL
     return status
+
+
+def error_message(err: BaseException) -> str:
+    """``str(err)`` as one printable line, plus the text and caret lines of a parse error."""
+    lines = str(err).split("\n")
+    tail: list[str] = []
+    if len(lines) >= 3 and lines[-1].strip() == "^":  # SpecError's window and caret
+        tail = lines[-2:]
+        lines = lines[:-2]
+    return "\n".join([shorten("\n".join(lines), MAX_MESSAGE), *tail])
 
 
 if __name__ == "__main__":

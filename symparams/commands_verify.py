@@ -1,5 +1,6 @@
-"""``symparams verify SPEC``: build the network in PyTorch, run it on zeros, and compare
-every layer's output shape and parameter count, and the total, with the derivation."""
+"""``symparams verify SPEC``: build the network in PyTorch on the meta device, run a
+forward pass there (shapes only, no data) and compare every layer's output shape and
+parameter count, and the total, with the derivation."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from symparams.core.derivation import Derivation
-from symparams.core.errors import MissingValueError
+from symparams.core.errors import MissingValueError, NotSupportedError, SymparamsError, shorten
 
 DIFFERENT = 1  # exit status when PyTorch disagrees (2 stays "bad input")
 
@@ -49,9 +50,13 @@ class Report:
 def verify(derivation: Derivation) -> Report:
     """Compare a numeric ``derivation`` with the PyTorch model ``to_torch`` builds.
 
-    The model is built on the meta device, given uninitialised CPU memory (the values do
-    not matter) and run in eval mode on one zero input.  Under the Keras convention,
-    BatchNorm running statistics (torch buffers) are counted on the torch side too.
+    Everything stays on torch's meta device: the model is built and run in eval mode on
+    one input of batch 1 with shapes and no data, so the cost does not depend on the
+    sizes (``I(100000x100000x3)`` is as quick as ``I(28x28x1)``).  Output shapes come
+    from torch's shape rules, parameter counts from the parameters' shapes.  Under the
+    Keras convention, BatchNorm running statistics (torch buffers) are counted too.
+    Raises :class:`NotSupportedError` when torch cannot represent the network or its
+    input (a size beyond int64).
     """
     from symparams.interop.torch import import_torch, to_torch
 
@@ -60,12 +65,18 @@ def verify(derivation: Derivation) -> Report:
         unset = ", ".join(f"{name} ({derivation.describe(name) or 'no description'})"
                           for name in derivation.symbols)
         raise MissingValueError(f"verify needs numbers; give them with --set: {unset}")
-    model = to_torch(derivation, device="meta").to_empty(device="cpu").eval()
+    try:
+        model = to_torch(derivation, device="meta").eval()
+        x = torch.zeros((1, *(int(d) for d in derivation.input_shape.channels_first())),
+                        device="meta")
+    except SymparamsError:
+        raise
+    except Exception as err:  # torch: RuntimeError, TypeError … for sizes beyond int64
+        raise NotSupportedError(f"PyTorch cannot build this network: {_first_line(err)}") from None
     shapes: dict[int, tuple[int, ...]] = {}
     for i, child in enumerate(model):
         child.register_forward_hook(
             lambda _m, _in, out, i=i: shapes.__setitem__(i, tuple(out.shape[1:])))
-    x = torch.zeros((1, *(int(d) for d in derivation.input_shape.channels_first())))
     error = None
     try:
         with torch.no_grad():
@@ -73,7 +84,7 @@ def verify(derivation: Derivation) -> Report:
     except Exception as err:  # torch raises RuntimeError, ValueError … for impossible shapes
         failed = derivation.rows[len(shapes)] if len(shapes) < len(derivation.rows) else None
         where = f"layer {failed.index} ({failed.name})" if failed else "the model"
-        error = f"{where}: {type(err).__name__}: {str(err).splitlines()[0]}"
+        error = f"{where}: {_first_line(err)}"
     checks = []
     for i, (row, child) in enumerate(zip(derivation.rows, model)):
         count = sum(p.numel() for p in child.parameters())
@@ -86,6 +97,11 @@ def verify(derivation: Derivation) -> Report:
     torch_total = sum(c.torch_params for c in checks)
     return Report(tuple(checks), int(derivation.total), torch_total, error,
                   derivation.convention, torch.__version__)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return f"{type(err).__name__}: {shorten(text.splitlines()[0] if text else '', 200)}"
 
 
 def format_report(report: Report) -> str:
@@ -104,8 +120,8 @@ def format_report(report: Report) -> str:
                  "yes" if total_ok else "NO"])
     lines = _table(rows)
     lines.insert(-2, lines[1])  # a rule above the total
-    out = [f"Verified against PyTorch {report.torch_version} (forward pass on zeros, batch 1; "
-           "shapes channels-first)", *lines]
+    out = [f"Verified against PyTorch {report.torch_version} (forward pass on the meta device: "
+           "shapes, no data; batch 1; shapes channels-first)", *lines]
     if report.convention == "keras":
         out.append("Keras convention: torch's BatchNorm running statistics are counted too")
     if report.error:
@@ -122,7 +138,8 @@ def add_command(subparsers: Any) -> None:
 
     p = subparsers.add_parser("verify", help="check shapes and parameter counts against PyTorch",
                               description="Build the network in PyTorch, run a forward pass on "
-                              "zeros and compare every layer's output shape and parameters, and "
+                              "torch's meta device (shapes only, no data, so any size is cheap) "
+                              "and compare every layer's output shape and parameters, and "
                               "the total. Exit status 1 on any difference. Needs "
                               "symparams[torch].")
     _common(p)

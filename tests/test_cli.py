@@ -64,24 +64,24 @@ def test_output_file(capsys, tmp_path):
     assert code == 0 and out == "" and json.loads(target.read_text())["total"] == 217706
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["derive", "I(28x28x1)-C(4,30)"], "layer 1 (conv2d1, C(4,30))"),
-    (["derive", "I(28x28x1)-X"], "unknown layer 'X'"),
-    (["derive", "I-C-O", "--set", "n=0"], "must be an integer of at least 1"),
-    (["derive", "I-C-O", "--set", "n"], "--set takes NAME=VALUE"),
-    (["derive", "missing.toml"], "cannot read missing.toml"),
-    (["derive", str(Path(__file__).parent)], "tests is a folder"),
+@pytest.mark.parametrize("argv,status,message", [
+    (["derive", "I(28x28x1)-C(4,30)"], 1, "layer 1 (conv2d1, C(4,30))"),  # impossible: 1
+    (["derive", "I(28x28x1)-X"], 2, "unknown layer 'X'"),
+    (["derive", "I-C-O", "--set", "n=0"], 1, "must be an integer of at least 1"),
+    (["derive", "I-C-O", "--set", "n"], 2, "--set takes NAME=VALUE"),
+    (["derive", "missing.toml"], 2, "cannot read missing.toml"),
+    (["derive", str(Path(__file__).parent)], 2, "tests is a folder"),
 ])
-def test_bad_input_is_one_clear_error(capsys, argv, message):
+def test_bad_input_is_one_clear_error(capsys, argv, status, message):
     code, out, err = run(capsys, *argv)
-    assert code == 2 and out == ""
+    assert code == status and out == ""
     assert err.startswith("symparams: error: ") and message in err
 
 
 def test_bad_input_writes_nothing(capsys, tmp_path):
     target = tmp_path / "out.txt"
     code, _, _ = run(capsys, "derive", "I(28x28x1)-C(4,30)", "-o", str(target))
-    assert code == 2 and not target.exists() and list(tmp_path.iterdir()) == []
+    assert code == 1 and not target.exists() and list(tmp_path.iterdir()) == []
 
 
 def test_console_script_never_shows_a_traceback():

@@ -22,12 +22,14 @@ Optional: ``name``, ``source``, ``convention`` ("pytorch" or "keras"), and a
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from symparams.core.errors import SpecError, SymparamsError
+from symparams.core.errors import SpecError, SymparamsError, shorten
 from symparams.core.layer import make_layer
 from symparams.core.network import Network
 from symparams.layers import Input
@@ -52,21 +54,54 @@ class SpecFile:
         return self.network.derive(convention=convention or self.convention)
 
 
+MAX_SPEC_BYTES = 1 << 20
+"""A spec file (or spec on stdin) larger than this (1 MiB) is refused before it is read."""
+
+
 def load(path: str | Path) -> SpecFile:
-    """Read a TOML spec file; every problem is a :class:`SpecError` naming the place."""
+    """Read a TOML spec file; every problem is a :class:`SpecError` naming the place.
+
+    Only a regular file of at most :data:`MAX_SPEC_BYTES` is read: a folder, FIFO,
+    device or socket (or a symlink to one) is refused without reading from it.
+    """
     path = Path(path)
+    where = shorten(str(path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        info = path.stat()
+        _check_regular(info, where)
+        # O_NONBLOCK: should the path become a FIFO after the check, open does not wait
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            _check_regular(os.fstat(fh.fileno()), where)
+            raw = fh.read(MAX_SPEC_BYTES + 1)
     except OSError as err:
-        raise SpecError(f"cannot read {path}: {err.strerror}") from None
+        raise SpecError(f"cannot read {where}: {err.strerror}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"{where} is larger than {MAX_SPEC_BYTES:,} bytes, the limit for a spec file")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a UTF-8 text file") from None
+        raise SpecError(f"{where}: not a UTF-8 text file") from None
     except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{path}: invalid TOML: {err}") from None
+        raise SpecError(f"{where}: invalid TOML: {err}") from None
     try:
         return from_dict(data)
-    except SymparamsError as err:
-        raise SpecError(f"{path}: {err}") from None
+    except SpecError as err:
+        raise SpecError(f"{where}: {err}") from None
+    except SymparamsError as err:  # keep the class (an impossible network stays a ShapeError)
+        raise type(err)(f"{where}: {err}") from None
+
+
+def _check_regular(info: os.stat_result, where: str) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise SpecError(f"{where} is a folder; give a .toml spec file or a notation such as "
+                        "\"I-C-P-H-O\"")
+    if not stat.S_ISREG(info.st_mode):
+        raise SpecError(f"{where} is not a regular file (a FIFO, device or socket); "
+                        "give a .toml spec file")
+    if info.st_size > MAX_SPEC_BYTES:
+        raise SpecError(f"{where} is {info.st_size:,} bytes; a spec file may have at most "
+                        f"{MAX_SPEC_BYTES:,}")
 
 
 def from_dict(data: dict[str, Any]) -> SpecFile:
