@@ -82,7 +82,7 @@ def test_cli_solve(capsys):
     code, out, _ = run(capsys, "solve", MNIST, "--for", "h", "--max-params", "10**6", "--format", "json")
     assert json.loads(out) == {"symbol": "h", "value": 1220, "total": 10090 + 811 * 1220}
     code, out, err = run(capsys, "solve", MNIST, "--for", "h", "--max-params", "5")
-    assert code == 2 and err.startswith("symparams: error:") and "Traceback" not in err
+    assert code == 1 and err.startswith("symparams: error:") and "Traceback" not in err
 
 
 def test_cli_sweep_csv_json_and_errors(capsys, tmp_path):
@@ -95,7 +95,7 @@ def test_cli_sweep_csv_json_and_errors(capsys, tmp_path):
     assert json.loads(out) == [{"n": 2, "total": dense_total(2, 3)}]
     target = tmp_path / "out.csv"
     code, _, err = run(capsys, "sweep", "I(n x n x 1)-C(2,5)-H(3)", "--grid", "n=1:9", "-o", str(target))
-    assert code == 2 and "conv2d1" in err and not target.exists()
+    assert code == 1 and "conv2d1" in err and not target.exists()
     code, _, _ = run(capsys, "sweep", "I(n x n x 1)-C(2,5)-H(3)", "--grid", "n=1:9", "--skip-invalid",
                      "-o", str(target))
     assert code == 0 and len(target.read_text().splitlines()) == 6
