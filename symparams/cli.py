@@ -44,6 +44,14 @@ exit status:
 """
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's layout; shows SPEC as required in the usage line (it is; its
+    ``nargs="?"`` only serves :func:`_spec_from_values`)."""
+
+    def _format_usage(self, *args: Any, **kwargs: Any) -> str:
+        return super()._format_usage(*args, **kwargs).replace("[SPEC]", "SPEC")
+
+
 class OutputError(SymparamsError, OSError):
     """The output file cannot be written."""
 
@@ -290,7 +298,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="write to FILE instead of stdout (a regular file is replaced only "
                    "once everything succeeded)")
     p.epilog = EPILOG
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.formatter_class = _HelpFormatter
     p.set_defaults(_parser=p)
 
 
@@ -308,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     load_formats()
 
     parser = argparse.ArgumentParser(
-        prog="symparams", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="symparams", epilog=EPILOG, formatter_class=_HelpFormatter,
         description="Closed-form, exact formulas for the output shapes and parameter counts "
         "of neural networks.")
     parser.add_argument("--version", action="version", version=_version())
