@@ -211,7 +211,7 @@ def write_output(content: str | Iterable[str], path: str | None) -> None:
         sys.stdout.flush()
         return
     where = quote(path)
-    if not path or path.endswith(os.sep):
+    if not path or path.endswith(os.sep) or "\0" in path:
         raise OutputError(f"-o {where}: not a file name")
     try:
         info: os.stat_result | None = os.stat(path)

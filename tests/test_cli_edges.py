@@ -168,6 +168,13 @@ def test_output_to_a_folder_or_a_missing_folder_is_a_clear_error(capsys, tmp_pat
     assert code == 2 and "no folder" in err and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("argv", [["./a\0.toml"], [SMALL, "-o", "a\0b"], [SMALL, "-o", ""]])
+def test_impossible_paths_are_clear_errors(capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "derive", *argv)
+    assert code == 2 and err.startswith("symparams: error: ") and list(tmp_path.iterdir()) == []
+
+
 def test_write_output_takes_chunks(tmp_path, capsys):
     target = tmp_path / "out.csv"
     write_output(iter(["a,b\n", "1,2\n", "3,4\n"]), str(target))
