@@ -76,6 +76,8 @@ def load(path: str | Path) -> SpecFile:
             raw = fh.read(MAX_SPEC_BYTES + 1)
     except OSError as err:
         raise SpecError(f"cannot read {where}: {err.strerror}") from None
+    except SpecError:
+        raise
     except ValueError:  # a NUL character in the path
         raise SpecError(f"cannot read {where}: not a valid path") from None
     if len(raw) > MAX_SPEC_BYTES:
