@@ -100,10 +100,8 @@ def read_stdin_spec(stream: Any = None):
     """``(network, convention or None)`` from a TOML spec, or else a notation, on stdin.
 
     At most :data:`~symparams.notation.specfile.MAX_SPEC_BYTES` are read."""
-    import tomllib
-
     from symparams.notation.compact import parse
-    from symparams.notation.specfile import MAX_SPEC_BYTES, from_dict
+    from symparams.notation.specfile import MAX_SPEC_BYTES, from_dict, toml_data
 
     if stream is None:
         if sys.stdin is None:
@@ -120,13 +118,13 @@ def read_stdin_spec(stream: Any = None):
     if not text.strip():
         raise SpecError("standard input is empty; give a TOML spec or a notation")
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as toml_error:
+        data = toml_data(text, "standard input")
+    except SpecError as toml_error:
         try:
             return parse(text.strip()), None
         except SpecError:
             if _TOML_LINE.search(text):  # meant as TOML: its error is the useful one
-                raise SpecError(f"standard input: invalid TOML: {toml_error}") from None
+                raise toml_error from None
             raise
     try:
         loaded = from_dict(data)

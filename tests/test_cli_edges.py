@@ -434,3 +434,16 @@ def test_set_before_spec_with_two_non_assignments_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["derive", "--set", "n=28", "k", "I-C-O"])
     assert exit_.value.code == 2 and "give one SPEC" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, words", [
+    ("name = 'x'\ninput = " + "9" * 5000 + "\n", "too many digits"),  # past Python's int-string limit
+    ("input = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+])
+def test_toml_beyond_python_limits_is_a_spec_error(tmp_path, text, words):
+    path = tmp_path / "net.toml"
+    path.write_text(text)
+    with pytest.raises(SpecError, match=words):
+        load(path)
+    with pytest.raises(SpecError, match=words):
+        read_stdin_spec(io.BytesIO(text.encode()))

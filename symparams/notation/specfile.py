@@ -83,17 +83,32 @@ def load(path: str | Path) -> SpecFile:
     if len(raw) > MAX_SPEC_BYTES:
         raise SpecError(f"{where} is larger than {MAX_SPEC_BYTES:,} bytes, the limit for a spec file")
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise SpecError(f"{where}: not a UTF-8 text file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{where}: invalid TOML: {err}") from None
+    data = toml_data(text, where)
     try:
         return from_dict(data)
     except SpecError as err:
         raise SpecError(f"{where}: {err}") from None
     except SymparamsError as err:  # keep the class (an impossible network stays a ShapeError)
         raise type(err)(f"{where}: {err}") from None
+
+
+def toml_data(text: str, where: str) -> dict[str, Any]:
+    """``tomllib.loads(text)``, every failure a :class:`SpecError` naming ``where``.
+
+    Besides invalid TOML, tomllib raises ValueError for an integer longer than Python's
+    int-string limit and RecursionError for arrays nested thousands deep.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{where}: invalid TOML: {shorten(str(err), 200)}") from None
+    except ValueError:
+        raise SpecError(f"{where}: invalid TOML: a number with too many digits") from None
+    except RecursionError:
+        raise SpecError(f"{where}: invalid TOML: nested too deeply") from None
 
 
 def _check_regular(info: os.stat_result, where: str) -> None:
