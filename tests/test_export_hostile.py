@@ -87,7 +87,12 @@ def expected_total(n: int, c: int, k: int) -> int:
 
 def distinct(names: list[str]) -> list[str]:
     """Layer names must differ: number repeated ones."""
-    return [f"{n}{i}" if names.index(n) != i else n for i, n in enumerate(names)]
+    out: list[str] = []
+    for i, name in enumerate(names):
+        while name in out:
+            name = f"{name}{i}"
+        out.append(name)
+    return out
 
 
 def check_python(source: str, net_name: str | None) -> ast.FunctionDef:
