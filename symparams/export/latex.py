@@ -14,19 +14,24 @@ from typing import Any, Mapping
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from symparams.core.errors import printable
 from symparams.export import register_format
 
 MUL_SYMBOLS = {None: None, "": None, "none": None, "space": None, "dot": "dot",
                "cdot": "dot", "times": "times"}
 
+# LaTeX's ten special characters, and three that OT1 fonts print as other glyphs
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                "^": r"\textasciicircum{}"}
+                "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                "|": r"\textbar{}"}
 
 
 def tex_escape(text: str) -> str:
-    """Text (a layer or network name) made safe for LaTeX text mode."""
-    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
+    """Text (a layer or network name) made safe for LaTeX text mode (also inside
+    ``\\text{}``): control characters such as a newline are shown as escapes (``\\n``),
+    then the special characters are escaped."""
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in printable(text))
 
 
 class LayerSum(sp.Expr):
@@ -65,6 +70,8 @@ class SymparamsLatexPrinter(LatexPrinter):
         for sym, tex in self._settings["symbol_names"].items():
             if sym.name == expr.name:
                 return tex
+        if not expr.name.isidentifier():  # only through the Python API: print it as text
+            return rf"\text{{{tex_escape(expr.name)}}}"
         return super()._print_Symbol(expr, style=style)
 
     def _print(self, expr: Any, **kwargs: Any) -> str:

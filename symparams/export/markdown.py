@@ -1,13 +1,30 @@
 """Markdown: a GitHub table (layer, kind, output shape, parameters) and ``$$`` maths for
-the total, the legend and the conditions.  Formulas come from the LaTeX printer."""
+the total, the legend and the conditions.  Formulas come from the LaTeX printer.
+
+Names are user text: :func:`md_escape` makes them literal text (no HTML, link, emphasis,
+code span or table cell break), whatever they contain."""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any, Mapping
 
+from symparams.core.errors import printable
 from symparams.export import register_format
 from symparams.export.latex import CONVENTION_TEXT, LayerSum, layer_params_expr, printer, \
     shape_tex, total_tex
+
+
+# ``_`` between two letters or digits cannot start emphasis (``dense_1`` stays as is)
+_MD_SPECIAL = re.compile(r"([\\`*\[\]#|~$]|(?<![^\W_])_|_(?![^\W_]))")
+
+
+def md_escape(text: str) -> str:
+    """Text (a layer or network name) as literal Markdown (GitHub flavour): control
+    characters as escapes (``\\n``), Markdown's specials backslash-escaped, and
+    ``& < >`` as HTML entities.  Safe in headings, list items and table cells."""
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", printable(text)), quote=False)
 
 
 def _cell(text: str) -> str:
@@ -22,13 +39,13 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
     appends the worked solution (it needs numbers)."""
     p = printer(mul_symbol=mul_symbol, symbol_names=symbol_names)
     d = derivation
-    out = [f"## {d.network.name}", ""] if d.network.name else []
+    out = [f"## {md_escape(d.network.name)}", ""] if d.network.name else []
     out += ["| Layer | Kind | Output shape | Parameters |", "|---|---|---|---:|",
             f"| input | input | ${_cell(shape_tex(d.input_shape, p))}$ | 0 |"]
     for r in d.rows:
         params = str(r.params) if r.params.is_Integer else \
             f"${_cell(p.doprint(layer_params_expr(r)))}$"
-        out.append(f"| {_cell(r.name)} | {r.kind} | ${_cell(shape_tex(r.output_shape, p))}$ "
+        out.append(f"| {md_escape(r.name)} | {md_escape(r.kind)} | ${_cell(shape_tex(r.output_shape, p))}$ "
                    f"| {params} |")
     for label, value in _totals(d):
         text = str(value) if value.is_Integer else f"${_cell(p.doprint(value))}$"
@@ -38,12 +55,12 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
     if legend:
         out.append(f"where ${symbol}$ is the number of parameters and")
         out.append("")
-        out += [f"- ${p.doprint(s)}$: {t}" for s, t in legend]
+        out += [f"- ${p.doprint(s)}$: {md_escape(t)}" for s, t in legend]
         out.append("")
     out.append(CONVENTION_TEXT[d.convention])
     if d.conditions:
         out += ["", "The formulas hold when", ""]
-        out += [f"- ${p.doprint(c.relation)}$ ({c.tag})" for c in d.conditions]
+        out += [f"- ${p.doprint(c.relation)}$ ({md_escape(c.tag)})" for c in d.conditions]
     text = "\n".join(out) + "\n"
     if worked:
         from symparams.export.worked import worked_markdown

@@ -4,25 +4,32 @@ The function takes the free symbols (in legend order), computes one line per lay
 the layer's output size from the previous layer's, then its parameters — with exact
 integer arithmetic (``//`` for floors, ``-(-a // b)`` for ceilings), and returns the
 total.  It imports nothing.  ``latexify`` renders it as one formula and as an
-algorithm; latexify reads a function's source, so the function is imported from a
-temporary module file (our own generated code, never user text).
+algorithm; latexify reads a function's source, so the source is compiled in memory
+under a pseudo-filename registered with :mod:`linecache` (no file is written).
+
+Names are user text (a spec file is data): they reach the source only as identifiers
+derived from them (valid, not keywords, NFKC-normalised as Python's parser does) and
+as escaped string literals, never raw, so no name can add a line of code.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import hashlib
 import keyword
+import linecache
 import re
-import tempfile
-from pathlib import Path
+import unicodedata
 from typing import Any, Callable
 
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from symparams.core.errors import NotSupportedError
-from symparams.core.shape import AXIS_NAMES, Shape
+from symparams.core.errors import NotSupportedError, SpecError, quote, shorten
+from symparams.core.shape import AXIS_NAMES, Shape, exact_division
 from symparams.export import register_format
+
+MAX_IDENTIFIER = 64
+"""Longest identifier derived from a name (a longer name is cut; locals keep a suffix)."""
 
 
 class IntegerCodePrinter(PythonCodePrinter):
@@ -59,51 +66,111 @@ class IntegerCodePrinter(PythonCodePrinter):
         return super()._print_Pow(expr, rational=rational)
 
 
-def _identifier(text: str, taken: set[str]) -> str:
-    name = re.sub(r"\W", "_", text)
-    if not name or name[0].isdigit():
+def python_name(text: str, limit: int = MAX_IDENTIFIER) -> str:
+    """A Python identifier for ``text``: NFKC-normalised (Python's parser does the
+    same, so ``ﬁ`` and ``fi`` are one name), other characters as ``_``, a leading ``_``
+    before a digit, a trailing ``_`` after a keyword, at most about ``limit`` long."""
+    text = unicodedata.normalize("NFKC", text)[:limit]
+    name = "".join(ch if ("_" + ch).isidentifier() else "_" for ch in text)
+    if not name[:1].isidentifier():  # empty, or a digit first
         name = "_" + name
-    while keyword.iskeyword(name) or name in taken:
+    name = unicodedata.normalize("NFKC", name)
+    if not name.isidentifier():  # a normalisation joined characters oddly: stay ASCII
+        name = "_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if keyword.iskeyword(name) or name == "__debug__":
         name += "_"
+    return name
+
+
+def _local(text: str, suffix: str, taken: set[str]) -> str:
+    """A fresh local variable named after a layer: ``conv2d1_size``, ``conv2d1_size_2``."""
+    stem = unicodedata.normalize("NFKC", text)[:MAX_IDENTIFIER - len(suffix) - 1]
+    base = python_name(f"{stem}_{suffix}", MAX_IDENTIFIER)
+    name, i = base, 1
+    while name in taken:
+        i += 1
+        name = f"{base}_{i}"
     taken.add(name)
     return name
 
 
-def to_function(derivation, name: str = "total_params", *, docstring: bool = True) -> str:
+def _parameter_names(symbols: list[sp.Symbol]) -> dict[str, str]:
+    """Each symbol's parameter name; two symbols with one identifier are a SpecError."""
+    names: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for s in symbols:
+        ident = python_name(s.name)
+        if ident in owner:
+            raise SpecError(
+                f"symbols {quote(owner[ident])} and {quote(s.name)} are the same Python "
+                f"identifier {quote(ident)} (Python normalises names with NFKC); rename one")
+        owner[ident] = s.name
+        names[s.name] = ident
+    return names
+
+
+def _comment(name: str) -> str:
+    """A layer name for a comment: as is when it is a plain ASCII identifier, else as an
+    escaped string literal (``repr`` escapes every line break and control character)."""
+    if name.isascii() and name.isidentifier():
+        return name
+    return repr(name if len(name) <= MAX_IDENTIFIER else name[:MAX_IDENTIFIER - 1] + "…")
+
+
+def _docstring(text: str) -> str:
+    """``text`` as a triple-quoted string literal: quotes and backslashes escaped, and
+    control characters as escapes, so that the literal ends where it should."""
+    body = "".join("\\" + ch if ch in '\\"' else ch if ch.isprintable() else repr(ch)[1:-1]
+                   for ch in text)
+    return f'"""{body}"""'
+
+
+def to_function(derivation, name: str = "total_params", *, docstring: bool = True,
+                checks: bool = True) -> str:
     """The source of ``def name(<free symbols>) -> int`` computing the total.
 
-    Symbols named like a Python keyword get a trailing ``_``.
+    Symbols named like a Python keyword get a trailing ``_``; two symbols whose names
+    are one Python identifier (after NFKC) raise :class:`SpecError`.  Layers derived
+    assuming exact division (``assume_divisible``) use exact quotients; with ``checks``
+    the function raises ``ValueError`` when such an assumption fails (as ``evaluate``
+    raises ShapeError).
     """
     d = derivation
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) \
+            or name == "__debug__":
+        raise SpecError(f"function name must be a Python identifier, got {quote(name)}")
+    name = unicodedata.normalize("NFKC", name)
     symbols = list(d.symbols.values())
-    taken: set[str] = set()
-    names = {s.name: _identifier(s.name, taken) for s in symbols}
-    if not name.isidentifier() or keyword.iskeyword(name):
-        from symparams.core.errors import SpecError
-
-        raise SpecError(f"function name must be a Python identifier, got {name!r}")
-    taken.add(name)
+    names = _parameter_names(symbols)
+    taken = set(names.values()) | {name}
     code = IntegerCodePrinter(names)
     lines: list[str] = []
     shape = d.input_shape
     totals: list[str] = []
     for row in d.rows:
-        out = row.layer.output_shape(shape)
+        exact = d.assume_divisible is True or row.name in d.assume_divisible
+        with exact_division(exact) as assumed:
+            out = row.layer.output_shape(shape)
         weights = row.layer.weights(shape)
         params = sum((w.size for w in weights if w.trainable or d.convention == "keras"),
                      sp.Integer(0))
+        if checks:  # each axis makes the same assumption: state it once
+            for relation, reason in dict.fromkeys(assumed):
+                message = repr(f"layer {shorten(row.name)}: {reason}, but it does not")
+                lines.append(f"    if not {code.doprint(relation)}:")
+                lines.append(f"        raise ValueError({message})")
         out, new = _name_sizes(out, row.name, taken)
         for var, expr in new:
-            lines.append(f"    {var} = {code.doprint(expr)}  # {row.name}")
+            lines.append(f"    {var} = {code.doprint(expr)}  # {_comment(row.name)}")
         if params != 0:
-            var = _identifier(f"{row.name}_params", taken)
+            var = _local(row.name, "params", taken)
             lines.append(f"    {var} = {code.doprint(sp.factor_terms(params))}")
             totals.append(var)
         shape = out
     args = ", ".join(names[s.name] for s in symbols)
     what = f" of {d.network.name}" if d.network.name else ""
-    doc = (f'    """Number of parameters{what} ({d.convention} convention), '
-           'exact integers."""')
+    doc = "    " + _docstring(f"Number of parameters{what} ({d.convention} convention), "
+                              "exact integers.")
     body = lines + [f"    return {' + '.join(totals) or '0'}"]
     head = [f"def {name}({args}):"] + ([doc] if docstring else [])
     return "\n".join(head + body) + "\n"
@@ -116,7 +183,7 @@ def _name_sizes(shape: Shape, layer: str, taken: set[str]) -> tuple[Shape, list[
     def var(expr: sp.Expr, suffix: str) -> sp.Expr:
         if expr.is_Atom:
             return expr
-        name = _identifier(f"{layer}_{suffix}", taken)
+        name = _local(layer, suffix, taken)
         new.append((name, expr))
         return sp.Symbol(name, integer=True, positive=True)
 
@@ -131,19 +198,18 @@ def _name_sizes(shape: Shape, layer: str, taken: set[str]) -> tuple[Shape, list[
 
 
 def load_function(source: str, name: str) -> Callable[..., int]:
-    """Import generated source as a module from a temporary file and return ``name``.
+    """Compile generated source in memory and return its function ``name``.
 
-    The file stays until the interpreter exits, as ``inspect.getsource`` (which
-    latexify uses) reads it again later.
+    The source is registered with :mod:`linecache` under a pseudo-filename made from its
+    hash, so ``inspect.getsource`` (which latexify uses) finds it; nothing is written to
+    disk, and loading the same source again reuses the entry.
     """
-    folder = Path(tempfile.mkdtemp(prefix="symparams_fn_"))
-    path = folder / f"{name}.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(f"symparams_generated_{id(path)}", path)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)  # our generated code, not user text
-    return getattr(module, name)
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    filename = f"<symparams-generated-{digest}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict[str, Any] = {"__name__": f"symparams_generated_{digest}"}
+    exec(compile(source, filename, "exec"), namespace)  # our generated code, not user text
+    return namespace[unicodedata.normalize("NFKC", name)]
 
 
 @register_format("python")
@@ -157,7 +223,7 @@ def latexify_renderings(derivation, name: str = "total_params") -> tuple[str, st
     line per layer; the ``algorithmic`` form needs LaTeX's ``algpseudocode``)."""
     import latexify
 
-    fn = load_function(to_function(derivation, name, docstring=False), name)
+    fn = load_function(to_function(derivation, name, docstring=False, checks=False), name)
     formula = latexify.get_latex(fn, reduce_assignments=True)
     algorithm = str(latexify.algorithmic(fn))
     return formula, algorithm

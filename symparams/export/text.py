@@ -1,4 +1,8 @@
-"""Plain text (a summary like Keras' ``model.summary()`` and torchinfo) and JSON."""
+"""Plain text (a summary like Keras' ``model.summary()`` and torchinfo) and JSON.
+
+Names are user text: every line of the text output is made printable (control
+characters such as ANSI escapes, ``\\r`` and ``\\n`` shown as escapes), and JSON escapes
+every non-printable character, so neither can drive a terminal."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 
 import sympy as sp
 
+from symparams.core.errors import printable
 from symparams.export import register_format
 
 CONVENTION_NOTES = {
@@ -42,6 +47,7 @@ def to_text(derivation, **_options) -> str:
     rows = [["Layer", "Kind", "Output shape", "Params"],
             ["input", "input", str(d.input_shape), "0"]]
     rows += [[r.name, r.kind, str(r.output_shape), number(r.params)] for r in d.rows]
+    rows = [[printable(cell) for cell in r] for r in rows]  # widths of what is shown
     out = [d.network.name] if d.network.name else []
     table = _table(rows)
     out += table if max(len(l) for l in table) <= MAX_TABLE_WIDTH else _blocks(rows) + [""]
@@ -51,16 +57,21 @@ def to_text(derivation, **_options) -> str:
     out.append(f"({CONVENTION_NOTES[d.convention]}; shapes are channels-last)")
     legend = [(s, t) for s, t in d.legend if s in d.free_symbols]
     if legend:
-        width = max(len(s.name) for s, _ in legend)
-        out += ["", "Symbols:"] + [f"  {s.name.ljust(width)}  {t}" for s, t in legend]
+        width = max(len(printable(s.name)) for s, _ in legend)
+        out += ["", "Symbols:"] + [f"  {printable(s.name).ljust(width)}  {t}" for s, t in legend]
     if d.conditions:
         out += ["", "Valid when:"]
         out += [f"  {c.relation}    ({c.layer}: {c.reason})" for c in d.conditions]
-    return "\n".join(out) + "\n"
+    # user text is in many lines (names, legend, reasons): escape line by line
+    return "\n".join(printable(line) for line in out) + "\n"
 
 
 @register_format("json")
 def to_json(derivation, **_options) -> str:
     """One JSON object: ``layers``, ``total``, ``trainable``, ``non_trainable``,
     ``symbols``, ``conditions`` (numbers as integers, formulas as sympy text)."""
-    return json.dumps(derivation.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(derivation.to_dict(), indent=2, ensure_ascii=False)
+    # json.dumps escapes only U+0000-U+001F; escape DEL, C1 controls (U+009B starts an
+    # ANSI sequence), line separators and the like too; they only occur inside strings
+    return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1]
+                   for ch in text) + "\n"

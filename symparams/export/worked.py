@@ -291,7 +291,9 @@ def _tex_name(name: str) -> str:
         return "\\" + name
     if len(name) == 1:
         return name
-    return r"\text{" + name.replace("_", r"\_") + "}"
+    from symparams.export.latex import tex_escape
+
+    return r"\text{" + tex_escape(name) + "}"
 
 
 def _checked(row, what: str, formula: str, letters: str, term: Term, value: int) -> Step:
@@ -347,7 +349,9 @@ def _shape_text(shape, times: str) -> str:
 
 
 def _layer_line(row, times: str) -> str:
-    return (f"{row.kind}, ${_shape_text(row.input_shape, times)}$ to "
+    from symparams.export.markdown import md_escape
+
+    return (f"{md_escape(row.kind)}, ${_shape_text(row.input_shape, times)}$ to "
             f"${_shape_text(row.output_shape, times)}$")
 
 
@@ -357,10 +361,12 @@ def worked_markdown(derivation, values: Mapping[str, Any] | None = None, *,
     """The worked solution in Markdown with ``$…$`` maths, one numbered item per layer."""
     times = r"\cdot" if mul_symbol in ("dot", "cdot") else r"\times"
     layers, closing = solve(derivation, values)
-    name = derivation.network.name
+    from symparams.export.markdown import md_escape
+
+    name = md_escape(derivation.network.name or "")
     out = [f"## Worked solution{': ' + name if name else ''}", ""]
     for i, sol in enumerate(layers, 1):
-        out.append(f"{i}. **{sol.row.name}** ({_layer_line(sol.row, times)})")
+        out.append(f"{i}. **{md_escape(sol.row.name)}** ({_layer_line(sol.row, times)})")
         for s in sol.steps:
             out.append(f"   - {s.what}, ${s.formula}$ ({s.letters}): ${s.math(times)}$")
         if not sol.steps:
