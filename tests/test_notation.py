@@ -85,7 +85,7 @@ def test_multiline_notation():
     ("I(28x28x1))-C(4,5)", "unbalanced ')'", 10),
     ("I(28x28x1)-C(4,5", "unbalanced '('", 12),
     ("I(28x28x1)-C(4,2.5)", "2.5 is not an integer", 15),
-    ("I(28x28x1)-C(4,5,q=3)", "unknown option 'q'", 11),
+    ("I(28x28x1)-C(4,5,q=3)", "unknown option 'q'", 17),
     ("I(28x28x1)-C(4,5,s=2,s=3)", "given twice", 21),
     ("I(28x28x1)-C(4,5,bias=maybe)", "bias is true or false", 22),
     ("C(4,5)-O(10)", "starts with an input", 0),
