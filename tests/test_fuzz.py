@@ -114,7 +114,7 @@ def networks(draw) -> str:
 
 
 @given(networks())
-@settings(FUZZ, max_examples=250)
+@settings(FUZZ, max_examples=200)
 def test_structured_networks(text):
     check_derives_or_refuses(lambda: symparams.parse(text))
 
@@ -224,7 +224,7 @@ def spec_dicts(draw) -> dict:
 
 
 @given(spec_dicts())
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=150)
 def test_spec_dicts(data):
     check_derives_or_refuses(lambda: from_dict(data))
 
