@@ -143,3 +143,43 @@ def test_expression_hyperparameters():
     # k = 5: kernel 5//2 + 1 = 3; 2c = 32 filters on 1 channel
     assert d.evaluate(n=28, l=1, c=16, k=5) == conv_params(1, 32, (3, 3))
     assert d.subs(n=28, l=1, c=16, k=5).rows[0].output_shape.dims() == (26, 26, 32)
+
+
+# -- activations and PReLU (issue 9) -------------------------------------------------------
+def test_activations_are_a_known_list():
+    from symparams.layers.structural import activation_name
+    assert activation_name("ReLU") == "relu" and activation_name("hard_sigmoid") == "hardsigmoid"
+    with pytest.raises(symparams.SpecError, match=r"unknown activation 'relux' \(did you mean"):
+        Activation("relux")
+    with pytest.raises(symparams.SpecError, match="use the layer kind prelu"):
+        Activation("prelu")
+
+
+@pytest.mark.parametrize("text,params", [
+    # PyTorch: nn.PReLU() has one weight; nn.PReLU(num_parameters=C) has C
+    ("I(28x28x3)-A(prelu)", 1),
+    ("I(28x28x3)-prelu", 1),
+    ("I(28x28x3)-prelu(channels)", 3),
+    ("I(28x28x3)-prelu(3)", 3),
+    # Keras: PReLU() learns alpha of shape input_shape[1:], one per element
+    ("I(28x28x3)-prelu(elements)", 28 * 28 * 3),
+    ("I(10)-prelu(elements)", 10),
+])
+def test_prelu_counts_its_parameters(text, params):
+    d = symparams.parse(text).derive()
+    assert d.rows[0].kind == "prelu" and d.total == params
+
+
+def test_prelu_num_parameters_must_be_one_or_the_channels():
+    with pytest.raises(symparams.ShapeError, match=r"must be 1 or the input channels \(3\)"):
+        symparams.parse("I(28x28x3)-prelu(2)").derive()
+
+
+def test_prelu_agrees_with_torch():
+    torch = pytest.importorskip("torch")
+    for text, module in (("I(8x8x3)-prelu", torch.nn.PReLU()),
+                         ("I(8x8x3)-prelu(channels)", torch.nn.PReLU(3))):
+        expected = sum(p.numel() for p in module.parameters())
+        assert symparams.parse(text).derive().total == expected
+        built = symparams.parse(text).to_torch()
+        assert sum(p.numel() for p in built.parameters()) == expected

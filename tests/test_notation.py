@@ -85,7 +85,7 @@ def test_multiline_notation():
     ("I(28x28x1))-C(4,5)", "unbalanced ')'", 10),
     ("I(28x28x1)-C(4,5", "unbalanced '('", 12),
     ("I(28x28x1)-C(4,2.5)", "2.5 is not an integer", 15),
-    ("I(28x28x1)-C(4,5,q=3)", "unknown option 'q'", 11),
+    ("I(28x28x1)-C(4,5,q=3)", "unknown option 'q'", 17),
     ("I(28x28x1)-C(4,5,s=2,s=3)", "given twice", 21),
     ("I(28x28x1)-C(4,5,bias=maybe)", "bias is true or false", 22),
     ("C(4,5)-O(10)", "starts with an input", 0),
@@ -182,3 +182,113 @@ def test_expression_symbols_are_integers():
     assert all(s.is_integer and s.is_positive for s in e.free_symbols)
     assert all(s.is_nonnegative for s in parse_expression("p", nonnegative=True).free_symbols)
     assert isinstance(e, sp.Expr)
+
+
+# -- issue 9: one clean error for every bad input ------------------------------------------
+def spec_error(text):
+    with pytest.raises(SpecError) as info:
+        symparams.parse(text)
+    return info.value
+
+
+def test_unicode_names_follow_python_and_are_nfkc_normalized():
+    d = symparams.parse("I(ñ x α x 1)-C(4,3)").derive()
+    assert [str(s) for s in d.input_shape.dims()] == ["ñ", "α", "1"]
+    # U+FB01 (the ligature) and "fi" are one symbol after NFKC; so are fullwidth letters
+    assert list(symparams.parse("I(ﬁ x fi x ｎ)").derive().symbols) == ["fi", "n"]
+    from symparams.core.symbols import is_valid_name, make_symbol
+    assert make_symbol("ﬁ") == make_symbol("fi") and is_valid_name("ﬁ")
+    assert not is_valid_name("lambda") and not is_valid_name("_k") and not is_valid_name("1a")
+
+
+@pytest.mark.parametrize("text,message,position", [
+    ("I(²)", "unexpected character '²'", 2),
+    ("I(28x28x1)-C(in,3)", "'in' is a Python keyword", 13),
+    ("I(28x28x1)-C(4,_k)", "invalid name '_k'", 15),
+    ("I(n\u200bm)", "unexpected character '\\u200b'", 3),
+    ("I(28x28x1)-C(4,3,p=\x1b[31m)", "unexpected character '\\x1b'", 19),
+])
+def test_bad_characters_and_names(text, message, position):
+    err = spec_error(text)
+    assert message in str(err) and err.position == position, str(err)
+    assert "\x1b" not in str(err)
+
+
+def test_groups_zero_is_a_clean_error_before_any_division():
+    with pytest.raises(ShapeError, match=r"layer 1 \(conv2d1, C\(4,3,g=0\)\).*groups must be at "
+                                         r"least 1, got 0"):
+        symparams.parse("I(28x28x4)-C(4,3,g=0)").derive()
+    from symparams.layers import Conv, Input
+    with pytest.raises(ShapeError, match="groups must be at least 1"):
+        symparams.Network((Input((8, 8, 4)), Conv(4, 3, groups=0))).derive()
+    d = symparams.parse("I(n x n x 2)-C(4,3,g=k-1)").derive()
+    with pytest.raises(ShapeError, match="groups must be at least 1, got 0"):
+        d.evaluate(n=5, k=1)
+
+
+def test_name_keyword_names_a_layer():
+    d = symparams.parse("I(28x28x1)-C(4,5,name=features)-O(10,name=head)").derive()
+    assert [r.name for r in d.rows] == ["features", "flatten1", "head"]
+    with pytest.raises(SpecError, match="layer name 'c' is used twice"):
+        symparams.parse("I(8)-H(3,name=c)-O(2,name=c)")
+    assert "a layer name is a name" in str(spec_error("I(8)-O(2,name=3)"))
+
+
+@pytest.mark.parametrize("text,message,position", [
+    ("I(28x28x1)-C(4,3,kind=conv)", "kind= is not allowed here", 17),
+    ("I(28x28x1)-C(4,3,spec=x)", "spec= is not allowed here", 17),
+    ("I(28x28x1)-C(4,3,strid=2)", "unknown option 'strid' (did you mean 'stride'?)", 17),
+    ("I(28x28x1)-c(4,3)", "unknown layer 'c' (did you mean 'C'?)", 11),
+    ("I(28x28x1)-conv2(4,3)", "unknown layer 'conv2' (did you mean 'conv2d'?)", 11),
+    ("I(28x28x1)-C(4,3,p=full)", "padding: 'full' is not supported", 19),
+    ("I(28x28x1)-C(4,3,p=causal)", "padding: 'causal' is not supported", 19),
+    ("I(28x28x1)-C(4,3,p=sme)", "unknown word 'sme' (did you mean 'same'?)", 19),
+    ("I(28x28x1)-C(4,3,s=two)", "stride: 'two' is a number word; write 2", 19),
+    ("I(28x28x1)-C(hundred,3)", "'hundred' is a number word; write 100", 13),
+    ("I(28x28x1)-C(4,3,bias=flase)", "bias is true or false (did you mean 'false'?)", 22),
+    ("I(28x28x1)-P(2,mode=mx)", "(did you mean 'max'?)", 11),
+    ("I(28x28x1)-A(anything)", "unknown activation 'anything'", 11),
+    ("I(28x28x1)-A(rleu)", "(did you mean 'relu'?)", 11),
+    ("I(1e6)-O(10)", "sizes are whole numbers: write 1000000", 2),
+    ("I(2.5)-O(10)", "2.5 is not an integer", 2),
+    ("I(3n)-O(10)", "write 3*n", 3),
+    ("I(1__0)-O(10)", "malformed number '1__0'", 2),
+])
+def test_typos_and_unknown_words_are_errors_with_a_suggestion(text, message, position):
+    err = spec_error(text)
+    assert message in str(err) and err.position == position, str(err)
+
+
+def test_ordinary_names_stay_symbols_and_words_are_case_insensitive():
+    d = symparams.parse("I(n x n x 1)-C(4,k,p=p1,s=pad)-C(4,3,p=Same)").derive()
+    assert {"k", "p1", "pad"} <= set(d.symbols)
+    assert d.rows[1].layer.padding == "same"
+
+
+def test_underscores_group_digits():
+    assert symparams.parse("I(1_000_000)-O(10)").derive().evaluate() == 1_000_000 * 10 + 10
+
+
+@pytest.mark.parametrize("text,message", [
+    ("I(" + "(" * 200 + "1" + ")" * 200 + ")", "parentheses nested more than 50 deep"),
+    ("I(" + "-" * 3000 + "1)", "nested more than 100 deep"),
+    ("I(" + "9" * 5000 + ")", "number too long (5000 digits; at most 60)"),
+    ("I((10**30)**64)", "number too large"),
+    ("I(a*10**30*10**30*10**30)", "number too large"),
+    ("I(8)" + "-H(2)" * 1000, "more than 1000 layers"),
+    ("I(8)-" + "F-" * 10_000 + "O(1)", "text too long"),
+])
+def test_costs_are_bounded(text, message):
+    assert message in str(spec_error(text))
+
+
+def test_python_api_values_are_bounded_and_typed():
+    from symparams.layers import Conv, Dense
+    with pytest.raises(SpecError, match="number too large"):
+        Dense(10 ** 100)
+    with pytest.raises(SpecError, match="number too large"):
+        Dense(sp.Integer(10) ** 100 * sp.Symbol("n"))
+    with pytest.raises(SpecError, match="bias must be true or false"):
+        Conv(4, 3, bias="false")
+    with pytest.raises(SpecError, match="name must be a string"):
+        Dense(3, name=3)

@@ -8,14 +8,32 @@ a sympy expression, or a per-axis tuple of those) is converted to sympy once, in
 
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from dataclasses import MISSING, dataclass, field, fields
+from functools import lru_cache
 from typing import Any, Callable, ClassVar, Iterable, Union
 
 import sympy as sp
 
-from symparams.core.errors import ShapeError, SpecError
+from symparams.core.errors import ShapeError, SpecError, quote
 from symparams.core.shape import Shape, product
-from symparams.core.symbols import make_symbol
+from symparams.core.symbols import make_symbol, normalize_name
+
+MAX_INT_DIGITS = 60
+"""The most digits of an integer hyperparameter (the notation's bound too)."""
+
+NUMBER_WORDS = dict(zip(
+    ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+     "fifteen sixteen seventeen eighteen nineteen twenty").split(), range(21)))
+NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+                     "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+                     "million": 10**6, "billion": 10**9, "dozen": 12})
+
+# Words other frameworks use for an option, refused rather than read as a symbol's name.
+FOREIGN_WORDS = {"padding": ("full", "causal", "half", "reflect", "replicate", "circular",
+                             "symmetric", "zeros", "none", "auto")}
 
 HyperValue = Union[int, str, sp.Expr]
 """What a hyperparameter accepts: ``5``, ``"k1"``, ``"2*c + 1"`` or a sympy expression."""
@@ -33,17 +51,55 @@ def hyper(role: str, *, default: Any = MISSING, nonnegative: bool = False,
     return field(default=default, metadata=meta)
 
 
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'same'?)`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(word.lower(), [c.lower() for c in choices], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def word_problem(word: str, role: str, words: tuple[str, ...] = (),
+                 option: str | None = None) -> str | None:
+    """Why a bare name given for a hyperparameter is a typo rather than a symbol.
+
+    A number word (``two``) is refused; so is, for an option with words (padding's
+    ``same``/``valid``), a close match of a word or another framework's word
+    (``full``, ``causal``).  None when ``word`` may be a symbol's name.
+    """
+    low = word.lower()
+    if low in NUMBER_WORDS:
+        return f"{role}: {quote(word)} is a number word; write {NUMBER_WORDS[low]}"
+    if not words:
+        return None
+    if low in FOREIGN_WORDS.get(option or "", ()):
+        return (f"{role}: {quote(word)} is not supported; use a number or one of "
+                f"{', '.join(words)}{suggest(word, words)}")
+    hint = suggest(word, words)
+    if hint:
+        return f"{role}: unknown word {quote(word)}{hint}"
+    return None
+
+
+def _check_int(value: int, role: str) -> None:
+    if abs(value).bit_length() > MAX_INT_DIGITS * 3.33:
+        raise SpecError(f"{role}: number too large (more than {MAX_INT_DIGITS} digits)")
+
+
 def to_expr(value: Any, *, role: str, nonnegative: bool = False) -> sp.Expr:
     """Convert one user value to a sympy integer expression (no range check here)."""
-    from symparams.notation.expr import parse_expression
+    from symparams.notation.expr import parse_expression, too_large
 
     if isinstance(value, bool):
         raise SpecError(f"{role} must be an integer, got {value!r}")
     if isinstance(value, int):
+        _check_int(value, role)
         return sp.Integer(value)
     if isinstance(value, str):
         return parse_expression(value, nonnegative=nonnegative)
     if isinstance(value, sp.Expr):
+        if too_large(value):
+            raise SpecError(f"{role}: number too large (more than {MAX_INT_DIGITS} digits)")
+        if not value.is_number and not all(isinstance(s, sp.Symbol) for s in value.free_symbols):
+            raise SpecError(f"{role} must be an integer expression, got {quote(value)}")
         # A symbol made elsewhere (sp.Symbol("n")) gets symparams' assumptions, so
         # floors and conditions reason about it as an integer size (or padding).
         # A non-integer value becomes a failing condition, named with its layer.
@@ -52,8 +108,21 @@ def to_expr(value: Any, *, role: str, nonnegative: bool = False) -> sp.Expr:
                                if not (s.is_integer and (s.is_positive or nonnegative
                                                          and s.is_nonnegative))})
     if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e60:
+            raise SpecError(f"{role} must be an integer, got {value!r}; sizes are whole "
+                            f"numbers: write {int(value)}")
         raise SpecError(f"{role} must be an integer, got {value!r}")
-    raise SpecError(f"{role} must be an integer, a name or an expression, got {value!r}")
+    raise SpecError(f"{role} must be an integer, a name or an expression, got "
+                    f"{_type_name(value)} {quote(value)}")
+
+
+def _type_name(value: Any) -> str:
+    names = {list: "a list", tuple: "a list", dict: "a table", str: "a string", bool: "a boolean",
+             float: "a decimal number", int: "an integer"}
+    for cls, name in names.items():
+        if isinstance(value, cls):
+            return name
+    return f"a {type(value).__name__}"
 
 
 def hyper_conditions(value: sp.Expr, role: str, nonnegative: bool) -> list[tuple[sp.Basic, str]]:
@@ -112,23 +181,65 @@ class Layer:
     spec: str | None = field(default=None, kw_only=True, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._check_options()
         for f in fields(self):
             meta = f.metadata
             if "role" not in meta:
                 continue
             value = getattr(self, f.name)
-            if value is None or (isinstance(value, str) and value in meta["words"]):
+            if value is None and f.default is None:
+                continue
+            if isinstance(value, str) and value.strip().lower() in meta["words"]:
+                object.__setattr__(self, f.name, value.strip().lower())
                 continue
             if isinstance(value, (tuple, list)):
                 if not meta["per_axis"]:
-                    raise SpecError(f"{self.kind}: {meta['role']} takes one value, got {value!r}")
-                conv = tuple(self._convert(v, meta) for v in value)
+                    raise SpecError(f"{self.kind}: {meta['role']} takes one value, got "
+                                    f"{_type_name(value)} {quote(value)}")
+                most = 4 if f.name == "shape" else 3
+                if not value or len(value) > most:
+                    raise SpecError(f"{self.kind}: {meta['role']} takes 1 to {most} values (one "
+                                    f"per axis), got {len(value)}")
+                conv = tuple(self._convert(v, meta, f.name) for v in value)
             else:
-                conv = self._convert(value, meta)
+                conv = self._convert(value, meta, f.name)
             object.__setattr__(self, f.name, conv)
 
-    def _convert(self, value: Any, meta) -> sp.Expr:
+    def _check_options(self) -> None:
+        """Every option that is not a hyperparameter has the type its class declares:
+        ``bias`` is a bool (``"false"`` is refused: it is not a boolean)."""
+        if self.name is not None:
+            if not isinstance(self.name, str):
+                raise SpecError(f"{self.kind}: name must be a string, got "
+                                f"{_type_name(self.name)} {quote(self.name)}")
+            if len(self.name) > 200:
+                raise SpecError(f"{self.kind}: name {quote(self.name, 20)} is longer than 200 "
+                                "characters")
+        for f in fields(self):
+            if "role" in f.metadata or f.name in ("name", "spec"):
+                continue
+            expected = _option_types(type(self)).get(f.name)
+            value = getattr(self, f.name)
+            if expected is None or isinstance(value, expected) and not (
+                    bool not in expected and isinstance(value, bool)):
+                continue
+            if expected == (bool,):
+                hint = (f" (a TOML boolean is written without quotes: {f.name} = false)"
+                        if isinstance(value, str) else "")
+                raise SpecError(f"{self.kind}: {f.name} must be true or false, got "
+                                f"{_type_name(value)} {quote(value)}{hint}")
+            raise SpecError(f"{self.kind}: {f.name} must be "
+                            f"{' or '.join(_TYPE_WORDS.get(t, t.__name__) for t in expected)}, "
+                            f"got {_type_name(value)} {quote(value)}")
+
+    def _convert(self, value: Any, meta, option: str) -> sp.Expr:
         try:
+            if isinstance(value, str):
+                word = normalize_name(value.strip())
+                problem = word.isidentifier() and word_problem(word, meta["role"],
+                                                               meta["words"], option)
+                if problem:
+                    raise SpecError(problem)
             return to_expr(value, role=meta["role"], nonnegative=meta["nonnegative"])
         except SpecError as err:
             raise SpecError(f"{self.kind}: {err}") from None
@@ -165,9 +276,14 @@ class Layer:
                     yield f.name, meta["role"], meta["nonnegative"], v
 
     def all_conditions(self, in_shape: Shape) -> list[tuple[sp.Basic, str]]:
+        """The hyperparameters' own conditions, then the layer's.  A hyperparameter
+        that is provably out of range (``groups=0``) ends the list, so that no
+        arithmetic (``channels / groups``) ever uses it."""
         out: list[tuple[sp.Basic, str]] = []
         for _, role, nonneg, value in self.hyperparameters():
             out.extend(hyper_conditions(value, role, nonneg))
+        if any(rel is sp.false or rel == sp.false for rel, _ in out):
+            return out
         out.extend(self.conditions(in_shape))
         return out
 
@@ -185,6 +301,25 @@ class Layer:
                                  f"spatial axes")
             return value
         return (value,) * rank
+
+
+_TYPE_WORDS = {bool: "true or false", str: "a text", int: "an integer", type(None): "unset"}
+
+
+@lru_cache(maxsize=None)
+def _option_types(cls: type) -> dict[str, tuple[type, ...]]:
+    """The declared types of a layer class's plain options (``bias: bool``);
+    ``Any`` fields are left out (their class checks them)."""
+    hints = typing.get_type_hints(cls)
+    out: dict[str, tuple[type, ...]] = {}
+    for name, hint in hints.items():
+        if hint is Any:
+            continue
+        args = typing.get_args(hint) if typing.get_origin(hint) in (Union, types.UnionType) \
+            else (hint,)
+        if all(isinstance(a, type) for a in args):
+            out[name] = tuple(args)
+    return out
 
 
 # -- registry -------------------------------------------------------------------
@@ -209,21 +344,27 @@ def make_layer(kind: str, **kwargs: Any) -> Layer:
     """Build a layer by its registered kind name; an unknown kind lists the known ones."""
     import symparams.layers  # noqa: F401  (fills the registry)
 
+    if not isinstance(kind, str):
+        raise SpecError(f"a layer kind is a text such as \"conv2d\", got {_type_name(kind)} "
+                        f"{quote(kind)}")
     key = kind.lower().replace("_", "")
     if key not in REGISTRY:
-        raise SpecError(f"unknown layer kind {kind!r}; known kinds: {', '.join(sorted(REGISTRY))}")
+        raise SpecError(f"unknown layer kind {quote(kind)}{suggest(key, REGISTRY)}; known kinds: "
+                        f"{', '.join(sorted(REGISTRY))}")
     cls, fixed = REGISTRY[key]
-    allowed = {f.name for f in fields(cls) if f.init} - set(fixed)
-    unknown = sorted(set(kwargs) - allowed)
+    allowed = {f.name for f in fields(cls) if f.init} - set(fixed) - {"spec"}
+    unknown = sorted(set(kwargs) - allowed, key=str)
     if unknown:
-        raise SpecError(f"{kind}: unknown option {unknown[0]!r}; options are: "
-                        f"{', '.join(sorted(allowed - {'spec'}))}")
-    try:
-        return cls(**fixed, **kwargs)
-    except TypeError as err:  # a missing required field
-        missing = [f.name for f in fields(cls) if f.init and f.name not in kwargs
-                   and f.name not in fixed and f.default is f.default_factory]
-        raise SpecError(f"{kind}: missing {', '.join(missing) or 'a required value'}") from err
+        bad = str(unknown[0])
+        why = (" (the kind is given once, by the layer letter or kind)" if bad == "kind" else
+               suggest(bad, allowed))
+        raise SpecError(f"{kind}: unknown option {quote(bad)}{why}; options are: "
+                        f"{', '.join(sorted(allowed))}")
+    missing = [f.name for f in fields(cls) if f.init and f.name not in kwargs
+               and f.name not in fixed and f.default is MISSING and f.default_factory is MISSING]
+    if missing:
+        raise SpecError(f"{kind}: missing {', '.join(missing)}")
+    return cls(**fixed, **kwargs)
 
 
 def substitute_layer(layer: Layer, mapping: dict) -> Layer:

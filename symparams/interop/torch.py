@@ -629,6 +629,7 @@ _BUILDERS: dict[str, Callable[[Any, Any], Any]] = {
     "batchnorm": _batchnorm,
     "dropout": lambda nn, r: nn.Dropout(float(r.layer.rate) if r.layer.rate is not None else 0.5),
     "activation": _activation,
+    "prelu": lambda nn, r: nn.PReLU(r.layer.torch_num_parameters(r.input_shape)),
     "zeropadding": _zero_padding,
 }
 

@@ -5,7 +5,8 @@ from symparams.layers.dense import Dense
 from symparams.layers.input import Input
 from symparams.layers.norm import BatchNorm
 from symparams.layers.pooling import GlobalPool, Pool
+from symparams.layers.prelu import PReLU
 from symparams.layers.structural import Activation, Dropout, Flatten, ZeroPadding
 
 __all__ = ["Activation", "BatchNorm", "Conv", "Dense", "Dropout", "Flatten", "GlobalPool",
-           "Input", "Pool", "ZeroPadding"]
+           "Input", "Pool", "PReLU", "ZeroPadding"]

@@ -7,12 +7,21 @@ from typing import Any
 
 import sympy as sp
 
-from symparams.core.errors import ShapeError
-from symparams.core.layer import Layer, hyper, register
+from symparams.core.errors import SpecError, quote
+from symparams.core.layer import Layer, hyper, register, suggest
 from symparams.core.shape import AXIS_NAMES, Shape
 from symparams.layers.conv import padding_per_axis, spatial_input, window_sizes
 
 MODES = ("max", "avg")
+
+
+def _check_mode(layer: Layer) -> None:
+    mode = layer.mode
+    if isinstance(mode, str) and mode.strip().lower() in MODES:
+        object.__setattr__(layer, "mode", mode.strip().lower())
+        return
+    hint = suggest(mode, MODES) if isinstance(mode, str) else ""
+    raise SpecError(f"pooling mode must be 'max' or 'avg', got {quote(mode)}{hint}")
 
 
 @register("maxpool", mode="max")
@@ -46,8 +55,7 @@ class Pool(Layer):
     ndim: int | None = None
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ShapeError(f"pooling mode must be 'max' or 'avg', got {self.mode!r}")
+        _check_mode(self)
         super().__post_init__()
 
     def resolved_kind(self, in_shape: Shape) -> str:
@@ -103,8 +111,8 @@ class GlobalPool(Layer):
     mode: str = "avg"
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ShapeError(f"pooling mode must be 'max' or 'avg', got {self.mode!r}")
+        self._check_options()
+        _check_mode(self)
 
     def resolved_kind(self, in_shape: Shape) -> str:
         return f"global{self.mode}pool"

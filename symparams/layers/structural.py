@@ -7,8 +7,8 @@ from fractions import Fraction
 from typing import Any
 
 
-from symparams.core.errors import SpecError
-from symparams.core.layer import Layer, hyper, register
+from symparams.core.errors import SpecError, quote
+from symparams.core.layer import Layer, hyper, register, suggest
 from symparams.core.shape import Shape
 from symparams.layers.conv import spatial_input
 
@@ -36,24 +36,64 @@ class Dropout(Layer):
     rate: Any = None
 
     def __post_init__(self) -> None:
+        self._check_options()
         if self.rate is None:
             return
         try:
-            rate = Fraction(str(self.rate)) if not isinstance(self.rate, bool) else None
-        except ValueError:
+            rate = (_fraction(self.rate) if isinstance(self.rate, str) else
+                    Fraction(self.rate) if isinstance(self.rate, (int, float, Fraction))
+                    and not isinstance(self.rate, bool) else None)
+        except (ValueError, ZeroDivisionError, OverflowError):
             rate = None
         if rate is None or not 0 <= rate < 1:
-            raise SpecError(f"dropout rate must be a number from 0 up to 1, got {self.rate!r}")
+            raise SpecError(f"dropout rate must be a number from 0 up to 1, got {quote(self.rate)}")
         object.__setattr__(self, "rate", rate)
 
     def output_shape(self, in_shape: Shape) -> Shape:
         return in_shape
 
 
+# Parameter-free, shape-preserving activations of torch.nn and keras.activations, by
+# their name in lower case without "_" (keras' hard_sigmoid is hardsigmoid).
+ACTIVATIONS = frozenset("""
+    relu relu6 leakyrelu rrelu elu selu celu gelu silu swish mish tanh sigmoid hardtanh
+    hardswish hardsilu hardsigmoid hardshrink softshrink tanhshrink softplus softsign
+    logsigmoid threshold softmax softmax2d logsoftmax softmin identity linear exponential
+    sparseplus sparsemax squareplus
+""".split())
+ACTIVATION_ALIASES = {"hardsilu": "hardswish"}  # the same function under another name
+WITH_PARAMETERS = {"prelu": "prelu"}  # activations that learn weights: their own layer kind
+
+
+def activation_name(function: object) -> str:
+    """The canonical name of a known activation; a :class:`SpecError` otherwise."""
+    if not isinstance(function, str):
+        raise SpecError(f"activation must be a name such as relu, got {quote(function)}")
+    key = function.strip().lower().replace("_", "").replace("-", "")
+    if key in WITH_PARAMETERS:
+        raise SpecError(f"{function} has parameters: use the layer kind "
+                        f"{WITH_PARAMETERS[key]} (for example {WITH_PARAMETERS[key]}(channels))")
+    if key not in ACTIVATIONS:
+        raise SpecError(f"unknown activation {quote(function)}{suggest(key, ACTIVATIONS)}; "
+                        f"known: {', '.join(sorted(ACTIVATIONS))}")
+    return ACTIVATION_ALIASES.get(key, key)
+
+
+def _fraction(text: str) -> Fraction:
+    """A decimal text as a Fraction, its size bounded (``1e999999999`` is refused)."""
+    text = text.strip().lower()
+    mantissa, _, exponent = text.partition("e")
+    if len(text) > 80 or exponent and not (exponent.lstrip("+-").isdecimal()
+                                           and exponent.isascii() and abs(int(exponent)) <= 60):
+        raise ValueError(text)
+    return Fraction(text)
+
+
 @register("activation")
 @dataclass(frozen=True)
 class Activation(Layer):
-    """An element-wise activation (``relu``, ``tanh`` …): shape unchanged, no weights."""
+    """An element-wise activation without weights (``relu``, ``tanh`` …; the list is
+    :data:`ACTIVATIONS`): shape unchanged.  PReLU learns weights: see ``prelu``."""
 
     kind = "activation"
     prefix = "activation"
@@ -61,8 +101,8 @@ class Activation(Layer):
     function: str = "relu"
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.function, str) and self.function.isidentifier()):
-            raise SpecError(f"activation must be a name such as relu, got {self.function!r}")
+        self._check_options()
+        object.__setattr__(self, "function", activation_name(self.function))
 
     def output_shape(self, in_shape: Shape) -> Shape:
         return in_shape

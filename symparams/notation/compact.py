@@ -27,16 +27,18 @@ Full kind names work too: ``conv2d(32, 5)``, ``maxpool(2)``, ``dense(10)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sympy as sp
 
-from symparams.core.errors import SpecError, SymparamsError
-from symparams.core.layer import REGISTRY, Layer, make_layer
+from symparams.core.errors import SpecError, SymparamsError, quote, shorten
+from symparams.core.layer import REGISTRY, Layer, make_layer, suggest, word_problem
 from symparams.core.network import Network
+from symparams.core.symbols import make_symbol
 from symparams.notation.expr import ExpressionParser
-from symparams.notation.lexer import Token, TokenStream, tokenize
+from symparams.notation.lexer import (Token, TokenStream, not_whole_message, number_value,
+                                      tokenize)
 
 # letter -> (kind, positional argument names, keyword aliases)
 _COMMON = {"bias": "bias"}
@@ -56,9 +58,12 @@ LETTERS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
 }
 
 BOOLEAN_OPTIONS = ("bias", "ceil_mode")
-WORD_OPTIONS = {"mode": ("max", "avg"), "padding": ("same", "valid"), "function": None}
 NONNEGATIVE = ("padding",)
 PER_AXIS = ("shape", "kernel", "stride", "padding", "dilation", "size")
+RESERVED = {"kind": "the kind is given by the layer letter or kind name",
+            "spec": "spec is not an option"}
+MAX_LAYERS = 1000
+"""The most layers one notation may describe."""
 
 
 @dataclass
@@ -80,10 +85,12 @@ def parse(text: str, *, name: str | None = None) -> Network:
     raws = [_layer(stream)]
     while stream.peek.kind == "SEP":
         stream.next()
+        if len(raws) >= MAX_LAYERS:
+            raise SpecError(f"more than {MAX_LAYERS} layers", text, stream.peek.pos)
         raws.append(_layer(stream))
     if stream.peek.kind != "END":
         stream.fail("expected '-' between layers or the end")
-    if raws[0].head.text not in ("I", "input"):
+    if raws[0].head.text != "I" and raws[0].head.text.lower() != "input":
         raise SpecError("a network starts with an input layer I(...)", text, raws[0].head.pos)
     counters: dict[str, int] = {}
     layers = [_build(raw, text, counters, raws, i) for i, raw in enumerate(raws)]
@@ -111,7 +118,8 @@ def _layer(stream: TokenStream) -> _RawLayer:
 
 
 def _argument(stream: TokenStream) -> tuple[str | None, Token, Token, Any]:
-    """``[key =] value`` where value is sizes ``e x e x e``, a word or a decimal."""
+    """``[key =] value``: a value is ``("sizes", [e, e, e])`` (``e x e x e``),
+    ``("word", text)`` (a lone name: ``same``, ``relu``, ``k1``) or ``("decimal", text)``."""
     keyword = None
     tokens = stream.tokens
     first = stream.peek
@@ -120,34 +128,50 @@ def _argument(stream: TokenStream) -> tuple[str | None, Token, Token, Any]:
         stream.next()
     value_start = stream.peek
     nxt = tokens[stream.i + 1]
-    if value_start.kind == "NUM" and "." in value_start.text:
+    if value_start.kind == "NUM" and nxt.text in (",", ")") and \
+            number_value(value_start.text) is None:
         stream.next()
-        return keyword, first, value_start, value_start.text
-    if value_start.kind == "NAME" and nxt.text in (",", ")") and value_start.text.lower() in _WORDS:
+        return keyword, first, value_start, ("decimal", value_start.text)
+    if value_start.kind == "NAME" and nxt.text in (",", ")"):
         stream.next()
-        return keyword, first, value_start, value_start.text.lower()
+        return keyword, first, value_start, ("word", value_start.text)
     parser = ExpressionParser(stream)
-    sizes = [parser.expression()]
+    sizes = [parser.value()]
     while stream.peek.kind == "TIMES":
         stream.next()
-        sizes.append(parser.expression())
-    return keyword, first, value_start, sizes
+        sizes.append(parser.value())
+    return keyword, first, value_start, ("sizes", sizes)
 
 
-_WORDS = {"same", "valid", "true", "false", "max", "avg", "yes", "no"}
+def _resolve(raw: _RawLayer, text: str) -> tuple[str, tuple[str, ...], dict[str, str]]:
+    """(kind, positional argument names, keyword aliases) of a layer letter or kind name."""
+    letter = raw.head.text
+    if letter in LETTERS:
+        kind, positional, aliases = LETTERS[letter]
+        if kind == "activation" and len(raw.args) == 1 and raw.args[0][3][0] == "word" \
+                and raw.args[0][3][1].lower() == "prelu":
+            return "prelu", (), {}  # A(prelu): PyTorch's nn.PReLU(), one parameter
+        return kind, positional, aliases
+    key = letter.lower().replace("_", "")
+    if key in _kinds():
+        return key, _positional(key), dict(LETTERS[_letter_of(key)][2]) if _letter_of(key) else {}
+    names = list(LETTERS) + sorted(_kinds())
+    hint = (f" (did you mean '{letter.upper()}'?)" if letter.upper() in LETTERS
+            else suggest(key, names))
+    raise SpecError(f"unknown layer {quote(letter)}{hint}; letters are {' '.join(LETTERS)}, or a "
+                    f"kind name such as conv2d", text, raw.head.pos)
 
 
 def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, position: int) -> Layer:
     letter = raw.head.text
-    if letter in LETTERS:
-        kind, positional, aliases = LETTERS[letter]
-    elif letter.lower().replace("_", "") in _kinds():
-        kind, positional, aliases = letter.lower(), _positional(letter.lower()), {}
-    else:
-        raise SpecError(f"unknown layer {letter!r}; letters are {' '.join(LETTERS)}, or a kind "
-                        f"name such as conv2d", text, raw.head.pos)
+    kind, positional, aliases = _resolve(raw, text)
+    if kind == "prelu" and letter == "A":
+        raw = _RawLayer(raw.head, [], raw.text)
     if kind == "input" and position != 0:
         raise SpecError("the input layer I must come first", text, raw.head.pos)
+    cls, fixed = REGISTRY[kind]
+    meta = {f.name: f.metadata for f in fields(cls)}
+    allowed = {f.name for f in fields(cls) if f.init} - set(fixed) - {"spec"}
     kwargs: dict[str, Any] = {}
     for i, (key, tok, value_tok, value) in enumerate(raw.args):
         if key is None:
@@ -157,56 +181,74 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
                 raise SpecError(f"{letter} takes {len(positional)} positional "
                                 f"argument{'s' if len(positional) != 1 else ''}", text, tok.pos)
             field = positional[i]
+        elif key in RESERVED:
+            raise SpecError(f"{key}= is not allowed here: {RESERVED[key]}", text, tok.pos)
         else:
             field = aliases.get(key, key)
+            if field not in allowed:
+                choices = sorted(allowed | {a for a, f in aliases.items() if f in allowed})
+                raise SpecError(f"{letter}: unknown option {quote(key)}{suggest(key, choices)}; "
+                                f"options are: {', '.join(choices)}", text, tok.pos)
         if field in kwargs:
             raise SpecError(f"{key or field} given twice", text, tok.pos)
-        kwargs[field] = _value(field, value, text, value_tok)
+        kwargs[field] = _value(field, value, text, value_tok, meta.get(field, {}))
     if not raw.args:
         kwargs.update(_bare_defaults(letter, counters, raws))
     try:
         layer = make_layer(kind, **kwargs)
     except SymparamsError as err:
-        raise SpecError(f"{raw.text}: {err}", text, raw.head.pos) from None
+        raise SpecError(f"{shorten(raw.text, 40)}: {err}", text, raw.head.pos) from None
     return _with_spec(layer, raw.text)
 
 
-def _value(field: str, value: Any, text: str, tok: Token) -> Any:
+def _value(field: str, value: tuple[str, Any], text: str, tok: Token, meta) -> Any:
     """Turn one parsed argument into what the layer's constructor takes."""
-    if field in BOOLEAN_OPTIONS:
-        if value in ("true", "yes"):
-            return True
-        if value in ("false", "no"):
-            return False
-        raise SpecError(f"{field} is true or false", text, tok.pos)
-    if isinstance(value, str):  # a word or a decimal
-        if field == "rate":
-            return value
-        if value[0].isdigit() or value[0] == ".":
-            raise SpecError(f"{value} is not an integer; sizes and counts are whole numbers",
+    tag, content = value
+    role = meta.get("role", field)
+    words = meta.get("words", ())
+    if tag == "word":
+        low = content.lower()
+        if field == "name":
+            return content
+        if field in BOOLEAN_OPTIONS:
+            if low in ("true", "yes"):
+                return True
+            if low in ("false", "no"):
+                return False
+            raise SpecError(f"{field} is true or false{suggest(low, ('true', 'false'))}",
                             text, tok.pos)
-        allowed = WORD_OPTIONS.get(field, ())
-        if field in WORD_OPTIONS and (allowed is None or value in allowed):
-            return value
-        raise SpecError(f"unexpected word {value!r} for {field}", text, tok.pos)
+        if field in ("function", "mode"):
+            return content
+        if field == "rate":
+            raise SpecError("dropout rate must be a number such as 0.5", text, tok.pos)
+        if low in words:
+            return low
+        problem = word_problem(content, role, words, field)
+        if problem:
+            raise SpecError(problem, text, tok.pos)
+        tag, content = "sizes", [make_symbol(content, nonnegative=field in NONNEGATIVE)]
+    elif tag == "decimal":
+        if field == "rate":
+            return content
+        raise SpecError(not_whole_message(content), text, tok.pos)
+    if field == "name":
+        raise SpecError("a layer name is a name such as conv1", text, tok.pos)
+    if field in BOOLEAN_OPTIONS:
+        raise SpecError(f"{field} is true or false", text, tok.pos)
     if field in ("function", "mode"):
-        if len(value) == 1 and value[0].is_Symbol:
-            word = value[0].name
-            if field == "function" or word in ("max", "avg"):
-                return word
         raise SpecError(f"{field} must be a name such as {'relu' if field == 'function' else 'max'}",
                         text, tok.pos)
     if field == "rate":
-        if len(value) == 1 and value[0].is_Integer:
-            return int(value[0])
+        if len(content) == 1 and content[0].is_Integer:
+            return int(content[0])
         raise SpecError("dropout rate must be a number such as 0.5", text, tok.pos)
     if field in NONNEGATIVE:
-        value = [_nonnegative(v) for v in value]
+        content = [_nonnegative(v) for v in content]
     if field in PER_AXIS:
-        return tuple(value) if len(value) > 1 or field == "shape" else value[0]
-    if len(value) != 1:
+        return tuple(content) if len(content) > 1 or field == "shape" else content[0]
+    if len(content) != 1:
         raise SpecError(f"{field} takes one value, not sizes joined by 'x'", text, tok.pos)
-    return value[0]
+    return content[0]
 
 
 def _nonnegative(expr: sp.Expr) -> sp.Expr:
@@ -256,13 +298,21 @@ _KIND_LETTER = (("conv", "C"), ("maxpool", "P"), ("avgpool", "P"), ("pool", "P")
                 ("zeropadding", "Z"), ("input", "I"))
 
 
-def _positional(kind: str) -> tuple[str, ...]:
-    """Positional arguments of a kind name: those of its letter (conv2d -> C)."""
+def _letter_of(kind: str) -> str | None:
+    """The letter whose arguments a kind name takes (conv2d -> C), if any."""
     key = kind.replace("_", "")
     for prefix, letter in _KIND_LETTER:
         if key == prefix or (key.startswith(prefix) and key[len(prefix):] in ("1d", "2d", "3d")):
-            return LETTERS[letter][1]
-    return ()
+            return letter
+    return None
+
+
+def _positional(kind: str) -> tuple[str, ...]:
+    """Positional arguments of a kind name: those of its letter (conv2d -> C)."""
+    if kind == "prelu":
+        return ("num_parameters",)
+    letter = _letter_of(kind)
+    return LETTERS[letter][1] if letter else ()
 
 
 def _with_spec(layer: Layer, spec: str) -> Layer:

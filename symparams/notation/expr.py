@@ -15,9 +15,21 @@ import sympy as sp
 from symparams.core.errors import SpecError
 from symparams.core.shape import FloorDiv
 from symparams.core.symbols import make_symbol
-from symparams.notation.lexer import TokenStream, tokenize
+from symparams.notation.lexer import (MAX_DEPTH, MAX_DIGITS, TokenStream, not_whole_message,
+                                      number_value, tokenize)
 
 MAX_EXPONENT = 64
+MAX_BITS = int(MAX_DIGITS * 3.33)
+"""Every number in a parsed expression (numerators and denominators included) stays
+below about 10**MAX_DIGITS, so no value is costly to compute or to print."""
+
+
+def too_large(expr: sp.Basic) -> bool:
+    """True if a number in ``expr`` has more than about MAX_DIGITS digits."""
+    if expr.is_Rational:
+        return max(abs(expr.p).bit_length(), abs(expr.q).bit_length()) > MAX_BITS
+    return any(max(abs(r.p).bit_length(), abs(r.q).bit_length()) > MAX_BITS
+               for r in expr.atoms(sp.Rational))
 
 
 def parse_expression(text: str, *, nonnegative: bool = False) -> sp.Expr:
@@ -26,7 +38,7 @@ def parse_expression(text: str, *, nonnegative: bool = False) -> sp.Expr:
     ``nonnegative`` makes names nonnegative rather than positive (for padding).
     """
     stream = TokenStream(text, tokenize(text))
-    expr = ExpressionParser(stream, nonnegative).expression()
+    expr = ExpressionParser(stream, nonnegative).value()
     if stream.peek.kind != "END":
         stream.fail("expected an operator or the end of the expression")
     return expr
@@ -38,16 +50,34 @@ class ExpressionParser:
     def __init__(self, stream: TokenStream, nonnegative: bool = False):
         self.s = stream
         self.nonnegative = nonnegative
+        self.depth = 0
+
+    def value(self) -> sp.Expr:
+        """One whole expression, its numbers bounded."""
+        start = self.s.peek
+        expr = self.expression()
+        if too_large(expr):
+            raise SpecError(f"number too large (more than {MAX_DIGITS} digits)", self.s.text,
+                            start.pos)
+        return expr
+
+    def _bounded(self, expr: sp.Expr, pos: int) -> sp.Expr:
+        if expr.is_Number and too_large(expr):
+            raise SpecError(f"number too large (more than {MAX_DIGITS} digits)", self.s.text, pos)
+        return expr
 
     def expression(self) -> sp.Expr:
+        start = self.s.peek.pos
         left = self.term()
         while self.s.peek.kind == "OP" and self.s.peek.text in "+-":
             op = self.s.next().text
             right = self.term()
             left = left + right if op == "+" else left - right
+            self._bounded(left, start)
         return left
 
     def term(self) -> sp.Expr:
+        start = self.s.peek.pos
         left = self.unary()
         while self.s.peek.kind == "OP" and self.s.peek.text in ("*", "/", "//"):
             tok = self.s.next()
@@ -60,14 +90,22 @@ class ExpressionParser:
                 left = left / right
             else:
                 left = FloorDiv(left, right)
+            self._bounded(left, start)
         return left
 
     def unary(self) -> sp.Expr:
-        if self.s.peek.kind == "OP" and self.s.peek.text in "+-":
-            op = self.s.next().text
-            operand = self.unary()
-            return -operand if op == "-" else operand
-        return self.power()
+        self.depth += 1
+        if self.depth > 2 * MAX_DEPTH:  # signs, powers and parentheses nest here
+            raise SpecError(f"expression nested more than {2 * MAX_DEPTH} deep", self.s.text,
+                            self.s.peek.pos)
+        try:
+            if self.s.peek.kind == "OP" and self.s.peek.text in "+-":
+                op = self.s.next().text
+                operand = self.unary()
+                return -operand if op == "-" else operand
+            return self.power()
+        finally:
+            self.depth -= 1
 
     def power(self) -> sp.Expr:
         base = self.atom()
@@ -77,6 +115,10 @@ class ExpressionParser:
             if not (exponent.is_Integer and 0 <= exponent <= MAX_EXPONENT):
                 raise SpecError(f"exponent must be an integer from 0 to {MAX_EXPONENT}",
                                 self.s.text, tok.pos)
+            if base.is_Rational and max(abs(base.p).bit_length(), abs(base.q).bit_length()) \
+                    * int(exponent) > MAX_BITS + 64:
+                raise SpecError(f"number too large (more than {MAX_DIGITS} digits)",
+                                self.s.text, tok.pos)
             return base ** exponent
         return base
 
@@ -84,16 +126,19 @@ class ExpressionParser:
         tok = self.s.peek
         if tok.kind == "NUM":
             self.s.next()
-            if "." in tok.text:
-                raise SpecError(f"{tok.text} is not an integer; sizes and counts are whole "
-                                "numbers", self.s.text, tok.pos)
-            return sp.Integer(int(tok.text))
+            value = number_value(tok.text)
+            if value is None:
+                raise SpecError(not_whole_message(tok.text), self.s.text, tok.pos)
+            return sp.Integer(value)
         if tok.kind == "NAME":
             self.s.next()
             if self.s.peek.text == "(" and self.s.peek.kind == "OP":
-                raise SpecError(f"{tok.text!r} is followed by '(': function calls are not "
+                raise SpecError(f"'{tok.text}' is followed by '(': function calls are not "
                                 "allowed in expressions", self.s.text, self.s.peek.pos)
-            return make_symbol(tok.text, nonnegative=self.nonnegative)
+            try:
+                return make_symbol(tok.text, nonnegative=self.nonnegative)
+            except SpecError as err:
+                raise SpecError(err.message, self.s.text, tok.pos) from None
         if self.s.accept("("):
             inner = self.expression()
             self.s.expect(")")

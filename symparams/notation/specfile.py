@@ -29,8 +29,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from symparams.core.errors import SpecError, SymparamsError, shorten
-from symparams.core.layer import make_layer
+from symparams.core.errors import SpecError, SymparamsError, quote, shorten
+from symparams.core.layer import make_layer, suggest
 from symparams.core.network import Network
 from symparams.layers import Input
 from symparams.notation.compact import parse
@@ -125,9 +125,12 @@ def _check_regular(info: os.stat_result, where: str) -> None:
 
 def from_dict(data: dict[str, Any]) -> SpecFile:
     """Build a SpecFile from already-parsed TOML data."""
-    unknown = sorted(set(data) - TOP_KEYS)
+    if not isinstance(data, dict):
+        raise SpecError("a spec is a table of keys (name, input, layers …)")
+    unknown = sorted(set(data) - TOP_KEYS, key=str)
     if unknown:
-        raise SpecError(f"unknown key {unknown[0]!r}; keys are {', '.join(sorted(TOP_KEYS))}")
+        raise SpecError(f"unknown key {quote(unknown[0])}{suggest(str(unknown[0]), TOP_KEYS)}; "
+                        f"keys are {', '.join(sorted(TOP_KEYS))}")
     name = _opt_str(data, "name")
     if "notation" in data:
         if "layers" in data or "input" in data:
@@ -155,9 +158,10 @@ def _input(value: Any) -> Input:
     if value is None:
         raise SpecError("missing 'input' (for example input = [28, 28, 1])")
     if isinstance(value, str):
-        from symparams.notation.compact import parse as parse_notation
-
-        return parse_notation(f"I({value})").input
+        network = parse(f"I({value})")
+        if len(network.layers) != 1:
+            raise SpecError("'input' must be sizes such as \"n x n x 1\"")
+        return network.input
     if isinstance(value, int):
         value = [value]
     if not isinstance(value, list):
@@ -166,21 +170,28 @@ def _input(value: Any) -> Input:
 
 
 def _layers(value: Any) -> list:
+    from symparams.notation.compact import MAX_LAYERS
+
     if not isinstance(value, list) or not value:
         raise SpecError("missing [[layers]]")
+    if len(value) > MAX_LAYERS:
+        raise SpecError(f"more than {MAX_LAYERS} layers")
     out = []
     for i, table in enumerate(value, 1):
         if not isinstance(table, dict):
             raise SpecError(f"layer {i}: expected a table")
         options = dict(table)
         kind = options.pop("kind", None)
-        where = f"layer {i}" + (f" ({options['name']})" if isinstance(options.get("name"), str) else "")
-        if not isinstance(kind, str):
+        where = f"layer {i}" + (f" ({shorten(options['name'], 40)})"
+                                if isinstance(options.get("name"), str) else "")
+        if kind is None:
             raise SpecError(f"{where}: missing kind (for example kind = \"conv2d\")")
+        if not isinstance(kind, str):
+            raise SpecError(f"{where}: kind must be a text such as \"conv2d\", got {quote(kind)}")
         options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
         try:
             layer = make_layer(kind, **options)
         except SymparamsError as err:
             raise SpecError(f"{where}: {err}") from None
-        out.append(replace(layer, spec=f"[[layers]] {i} kind={kind}"))
+        out.append(replace(layer, spec=f"[[layers]] {i} kind={shorten(kind, 40)}"))
     return out
