@@ -172,18 +172,18 @@ def window_output_size(n: Expr, kernel: Expr, stride: Expr, padding: Expr = sp.I
         return exact
     if not ceil_mode:
         return shortest(FloorDiv(span, stride) + 1)
-    out = shortest(CeilDiv(span, stride) + 1)
-    # (out-1)*s <= span + s - 1, so the last window can only start past n + p
-    # when p + s > d(k-1) + 1; otherwise ceil_mode needs no correction.
-    never = sp.Le(padding + stride, dilation * (kernel - 1) + 1)
+    # PyTorch: out = ceil(span/s) + 1, minus 1 when (out - 1) s >= n + p (the last
+    # window would start in the right padding).  As ceil(span/s) <= ceil((n + p)/s)
+    # (p <= d(k-1) + 1, implied by PyTorch's 2p <= k), that is
+    #     min(ceil((span + s)/s), ceil((n + p)/s)) = ceil((n + p - max(0, e))/s)
+    # with e = d(k-1) + 1 - p - s: n appears once, so stacked pools stay linear in size.
+    excess = dilation * (kernel - 1) + 1 - padding - stride
+    never = sp.Ge(excess, 0)  # the last window always starts inside: no correction
     if never is sp.true:
-        return out
-    starts_outside = sp.Ge((out - 1) * stride, n + padding)
-    if starts_outside is sp.true:
-        return out - 1
-    if starts_outside is sp.false:
-        return out
-    return sp.Piecewise((out - 1, starts_outside), (out, True))
+        return shortest(CeilDiv(span, stride) + 1)
+    if never is sp.false:
+        return shortest(CeilDiv(n + padding, stride))
+    return shortest(CeilDiv(n + padding - sp.Max(0, excess), stride))
 
 
 def same_output_size(n: Expr, stride: Expr) -> Expr:
