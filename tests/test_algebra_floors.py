@@ -169,3 +169,47 @@ def test_stacked_symbolic_ceil_mode_pools_grow_linearly_and_stay_exact():
             assert d.output_shape.spatial[0].xreplace(at) == side, values
             last = values, side
     assert d.subs(last[0]).output_shape.spatial[0] == last[1]  # one point through subs
+
+
+# -- issue 9: FloorDiv/CeilDiv are sympy's floor/ceiling for every printer -------------
+def test_floordiv_is_a_sympy_floor_for_every_printer():
+    s = sp.Symbol("s", integer=True, positive=True)
+    f, c = FloorDiv(N - 4, 2), CeilDiv(N, s)
+    assert isinstance(f, sp.floor) and isinstance(c, sp.ceiling)
+    assert (3 * f + 1).has(sp.floor) and (c - 1).has(sp.ceiling)
+    assert str(f) == "floor((n - 4)/2)" and str(c) == "ceiling(n/s)"
+    pretty = sp.pretty(f, use_unicode=True)
+    assert "⎣" in pretty and "n - 4" in pretty and "FloorDiv" not in pretty
+    assert sp.ccode(f) == "floor((n - 4)/2)" and sp.ccode(c) == "ceil(n/s)"
+    assert sp.jscode(f) == "Math.floor((n - 4)/2)"
+    assert sp.octave_code(c) == "ceil(n./s)"
+    assert sp.mathml(f) == "<apply><floor/><apply><divide/><apply><minus/><ci>n</ci><cn>4</cn>" \
+        "</apply><cn>2</cn></apply></apply>"
+    assert sp.pycode(f) == "((n - 4)//(2))" and sp.pycode(c) == "(-((-(n))//(s)))"
+    assert sp.latex(f) == r"\left\lfloor \frac{n - 4}{2} \right\rfloor"
+    assert "FloorDiv" not in sp.pretty(f) + sp.ccode(f) + sp.jscode(f) + sp.octave_code(f)
+    assert f.rewrite(sp.floor) == sp.floor(N / 2) - 2
+    assert c.rewrite(sp.ceiling) == sp.ceiling(N / s) and c.rewrite(sp.floor) == -sp.floor(-N / s)
+
+
+def test_floordiv_comparisons_and_lambdify_are_exact():
+    s = sp.Symbol("s", integer=True, positive=True)
+    f = FloorDiv(N, 2)
+    # sympy's floor would read floor(n, 2) <= 3 as "n < 4": wrong for two arguments
+    for rel, check in ((f <= 3, lambda n: n // 2 <= 3), (f < 3, lambda n: n // 2 < 3),
+                       (f > 3, lambda n: n // 2 > 3), (f >= 3, lambda n: n // 2 >= 3)):
+        assert [bool(rel.subs(N, n)) for n in range(1, 12)] == [check(n) for n in range(1, 12)]
+    assert (FloorDiv(N, s) >= 0) is sp.true and (CeilDiv(N, 2) > 0) is sp.true
+    fn = sp.lambdify([N, s], FloorDiv(N - 4, 2) * CeilDiv(N, s))
+    big = 10**20 + 1
+    assert fn(big, 7) == ((big - 4) // 2) * (-(-big // 7)) and isinstance(fn(11, 3), int)
+
+
+def test_trivial_quotients_evaluate():
+    s = sp.Symbol("s", integer=True, positive=True)
+    assert FloorDiv(0, s) == 0 and CeilDiv(0, s) == 0  # the stray floor(0/s) of issue 9
+    assert FloorDiv(s, s) == 1 and CeilDiv(s, s) == 1
+    assert FloorDiv(2 * s, s) == 2 and CeilDiv(N * s + 2 * s, s) == N + 2
+    for n in range(1, 12):
+        for k in range(1, 6):
+            assert FloorDiv(N * k - k, k).subs(N, n) == n - 1
