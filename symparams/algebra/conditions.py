@@ -65,12 +65,28 @@ def _unfloor(d: sp.Expr) -> sp.Expr:
     return d
 
 
+SMALL = 12  # terms of a difference up to which sympy decides the relation itself
+
+
 def inequality(d: sp.Expr) -> sp.Basic:
     """``d >= 0`` written with positive terms on each side: ``n + 1 >= k``."""
     left, right = [], []
     for t in sp.Add.make_args(d):
         (right if t.could_extract_minus_sign() else left).append(t)
-    return sp.Ge(sp.Add(*left), -sp.Add(*right))
+    lhs, rhs = sp.Add(*left), -sp.Add(*right)
+    if len(left) + len(right) <= SMALL:
+        return sp.Ge(lhs, rhs)
+    # sympy's own decision costs assumption queries on every term; on long
+    # differences decide by the structural bounds alone (d >= 0, or d <= -1)
+    mono = _monomials(d)
+    if mono:
+        if _dominates(mono, {}, {}, [PAIR_BUDGET]):
+            return sp.true
+        negated = {m: -c for m, c in mono.items()}
+        negated[sp.S.One] = negated.get(sp.S.One, 0) - 1
+        if _dominates(negated, {}, {}, [PAIR_BUDGET]):
+            return sp.false
+    return sp.Ge(lhs, rhs, evaluate=False)
 
 
 def canonical(rel: sp.Basic) -> sp.Basic:
