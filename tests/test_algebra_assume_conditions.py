@@ -93,3 +93,37 @@ def test_conditions_in_json():
     data = json.loads(symparams.parse(VGG).derive(assume_divisible=True).to_dict() and
                       json.dumps(symparams.parse(VGG).derive(assume_divisible=True).to_dict()))
     assert "Eq(Mod(n, 32), 0)" in data["conditions"]
+
+
+def test_implication_test_is_sound_by_brute_force():
+    # issue 9: _drop_implied uses a cheap structural test; whenever it says
+    # "d_j >= 0 implies d_i >= 0" that must hold at every point
+    import itertools
+    import random
+
+    from symparams.algebra.conditions import _dominates, _monomials
+
+    a, b = (sp.Symbol(x, integer=True, positive=True) for x in "ab")
+    p = sp.Symbol("p", integer=True, nonnegative=True)
+    monos = [sp.Integer(1), a, b, p, a * b, a * p, b**2]
+    rng = random.Random(9)
+    shown = 0
+    for _ in range(3000):
+        di = sum(rng.randint(-3, 3) * m for m in rng.sample(monos, 3))
+        dj = sum(rng.randint(-3, 3) * m for m in rng.sample(monos, 3))
+        if not _dominates(_monomials(di), _monomials(dj), {}, [10**6]):
+            continue
+        shown += 1
+        for av, bv, pv in itertools.product(range(1, 5), range(1, 5), range(0, 4)):
+            at = {a: av, b: bv, p: pv}
+            assert di.xreplace(at) >= dj.xreplace(at), (di, dj, at)
+    assert shown > 100
+
+
+def test_deep_stack_drops_the_implied_condition_and_keeps_the_others():
+    # 12 symbolic layers: maxpool1's n - k1 + 1 >= q1 implies conv2d1's n >= k1 (q1 >= 1);
+    # the others stay (maxpool1's also follows from conv2d2's through k2*q1 >= q1, a
+    # product bound that neither the structural test nor sympy's is_nonnegative shows)
+    d = symparams.parse("-".join(["I"] + ["C", "P"] * 6)).derive()
+    layers = [c.layer for c in d.conditions]
+    assert "conv2d1" not in layers and len(layers) == len(set(layers)) == 11

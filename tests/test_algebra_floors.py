@@ -103,3 +103,113 @@ def test_floor_plus_one_is_ceiling():
     assert shortest(FloorDiv(N - 1, 2) + 1) == CeilDiv(N, 2)
     for value in range(1, 50):
         assert (value - 1) // 2 + 1 == -(-value // 2)
+
+
+# -- issue 9: ceil_mode pools in one ceiling, linear in size ---------------------------
+from symparams.algebra.floors import size  # noqa: E402
+from symparams.core.shape import window_output_size  # noqa: E402
+from tests.reference import pool_size  # noqa: E402
+
+K, S, P = (sp.Symbol(x, integer=True, positive=True) for x in "kst")
+PAD = sp.Symbol("p", integer=True, nonnegative=True)
+
+
+def test_symbolic_ceil_mode_size_equals_pytorch_rule_everywhere():
+    # every n, k, s and padding PyTorch accepts (2p <= k, one window fits), by brute force
+    out = window_output_size(N, K, S, PAD, ceil_mode=True)
+    assert not out.has(sp.Piecewise)
+    checked = 0
+    for k in range(1, 8):
+        for s in range(1, 7):
+            for p in range(0, k // 2 + 1):
+                for n in range(1, 40):
+                    if n + 2 * p + s - 1 < k:
+                        continue
+                    got = out.xreplace({N: n, K: k, S: s, PAD: p})
+                    assert got == pool_size(n, k, s, p, ceil_mode=True), (n, k, s, p)
+                    checked += 1
+    assert checked > 4000
+
+
+def test_numeric_window_with_padding_needs_no_case_split():
+    # k=2, s=2, p=1: the last window may start in the padding (n=5 gives 3, not 4)
+    out = window_output_size(N, sp.Integer(2), sp.Integer(2), sp.Integer(1), ceil_mode=True)
+    assert out == CeilDiv(N + 1, 2)
+    assert [out.subs(N, n) for n in range(1, 30)] == [pool_size(n, 2, 2, 1, True) for n in range(1, 30)]
+
+
+def _ceil_chain(count: int) -> str:
+    return "-".join(["I(n x n x 1)"] + [f"P(q{i},s=t{i},ceil=true)" for i in range(1, count + 1)])
+
+
+def test_stacked_symbolic_ceil_mode_pools_grow_linearly_and_stay_exact():
+    sizes = [size(symparams.parse(_ceil_chain(c)).derive().output_shape.spatial[0])
+             for c in (2, 4, 8)]
+    # a doubling form would grow ~16x from 4 to 8 pools; one ceiling grows ~2x
+    assert sizes[2] < 3 * sizes[1], sizes
+    d = symparams.parse(_ceil_chain(6)).derive()
+    import random
+
+    rng = random.Random(9)
+    for _ in range(200):
+        ks = [rng.randint(1, 6) for _ in range(6)]
+        ss = [rng.randint(1, 5) for _ in range(6)]
+        n = rng.randint(1, 3000)
+        side, ok = n, True
+        for k, s in zip(ks, ss):
+            if side + s - 1 < k:
+                ok = False
+                break
+            side = pool_size(side, k, s, 0, ceil_mode=True)
+        values = {"n": n, **{f"q{i}": k for i, k in enumerate(ks, 1)},
+                  **{f"t{i}": s for i, s in enumerate(ss, 1)}}
+        at = {d.symbols[name]: v for name, v in values.items()}
+        assert all(c.relation.xreplace(at) for c in d.conditions) == ok, values
+        if ok:
+            assert d.output_shape.spatial[0].xreplace(at) == side, values
+            last = values, side
+    assert d.subs(last[0]).output_shape.spatial[0] == last[1]  # one point through subs
+
+
+# -- issue 9: FloorDiv/CeilDiv are sympy's floor/ceiling for every printer -------------
+def test_floordiv_is_a_sympy_floor_for_every_printer():
+    s = sp.Symbol("s", integer=True, positive=True)
+    f, c = FloorDiv(N - 4, 2), CeilDiv(N, s)
+    assert isinstance(f, sp.floor) and isinstance(c, sp.ceiling)
+    assert (3 * f + 1).has(sp.floor) and (c - 1).has(sp.ceiling)
+    assert str(f) == "floor((n - 4)/2)" and str(c) == "ceiling(n/s)"
+    pretty = sp.pretty(f, use_unicode=True)
+    assert "⎣" in pretty and "n - 4" in pretty and "FloorDiv" not in pretty
+    assert sp.ccode(f) == "floor((n - 4)/2)" and sp.ccode(c) == "ceil(n/s)"
+    assert sp.jscode(f) == "Math.floor((n - 4)/2)"
+    assert sp.octave_code(c) == "ceil(n./s)"
+    assert sp.mathml(f) == "<apply><floor/><apply><divide/><apply><minus/><ci>n</ci><cn>4</cn>" \
+        "</apply><cn>2</cn></apply></apply>"
+    assert sp.pycode(f) == "((n - 4)//(2))" and sp.pycode(c) == "(-((-(n))//(s)))"
+    assert sp.latex(f) == r"\left\lfloor \frac{n - 4}{2} \right\rfloor"
+    assert "FloorDiv" not in sp.pretty(f) + sp.ccode(f) + sp.jscode(f) + sp.octave_code(f)
+    assert f.rewrite(sp.floor) == sp.floor(N / 2) - 2
+    assert c.rewrite(sp.ceiling) == sp.ceiling(N / s) and c.rewrite(sp.floor) == -sp.floor(-N / s)
+
+
+def test_floordiv_comparisons_and_lambdify_are_exact():
+    s = sp.Symbol("s", integer=True, positive=True)
+    f = FloorDiv(N, 2)
+    # sympy's floor would read floor(n, 2) <= 3 as "n < 4": wrong for two arguments
+    for rel, check in ((f <= 3, lambda n: n // 2 <= 3), (f < 3, lambda n: n // 2 < 3),
+                       (f > 3, lambda n: n // 2 > 3), (f >= 3, lambda n: n // 2 >= 3)):
+        assert [bool(rel.subs(N, n)) for n in range(1, 12)] == [check(n) for n in range(1, 12)]
+    assert (FloorDiv(N, s) >= 0) is sp.true and (CeilDiv(N, 2) > 0) is sp.true
+    fn = sp.lambdify([N, s], FloorDiv(N - 4, 2) * CeilDiv(N, s))
+    big = 10**20 + 1
+    assert fn(big, 7) == ((big - 4) // 2) * (-(-big // 7)) and isinstance(fn(11, 3), int)
+
+
+def test_trivial_quotients_evaluate():
+    s = sp.Symbol("s", integer=True, positive=True)
+    assert FloorDiv(0, s) == 0 and CeilDiv(0, s) == 0  # the stray floor(0/s) of issue 9
+    assert FloorDiv(s, s) == 1 and CeilDiv(s, s) == 1
+    assert FloorDiv(2 * s, s) == 2 and CeilDiv(N * s + 2 * s, s) == N + 2
+    for n in range(1, 12):
+        for k in range(1, 6):
+            assert FloorDiv(N * k - k, k).subs(N, n) == n - 1

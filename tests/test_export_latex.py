@@ -147,9 +147,11 @@ def test_legend_and_conditions() -> None:
     assert "The formulas hold when" in tex and r"\item" in tex
 
 
-def test_piecewise_ceil_mode_prints_cases() -> None:
+def test_symbolic_ceil_mode_prints_one_ceiling_with_max() -> None:
+    # issue 9: PyTorch's last-window rule is ceil((n + p - max(0, k - p - s + 1))/s)
     d = symparams.parse("I(n x n x 3)-P(q, s=2, p=1, ceil=true)-O(2)").derive()
-    assert r"\begin{cases}" in to_latex(d)
+    tex = to_latex(d)
+    assert r"\max\left(0, q - 3\right)" in tex and r"\begin{cases}" not in tex
 
 
 def test_standalone_is_a_document() -> None:

@@ -81,6 +81,10 @@ class _Gen:
             return f"(({self.poly(p)}) % ({self.poly(m)}))"
         if isinstance(e, sp.Piecewise):
             return self.piecewise(e.args)
+        if isinstance(e, (sp.Max, sp.Min)):  # ceil_mode pools: max(0, d(k-1) + 1 - p - s)
+            args = ", ".join(self.expr(a) for a in e.args)
+            return f"max({args})" if self.bound else \
+                f"{'_imax' if isinstance(e, sp.Max) else '_imin'}({args})"
         raise NotSupportedError(f"cannot evaluate {type(e).__name__} exactly: {e}")
 
     def piecewise(self, pieces) -> str:
@@ -133,6 +137,22 @@ def _where(cond, a, b):
     return np.where(cond, a, b)
 
 
+def _imax(*xs):
+    """Exact max of Python ints or integer arrays."""
+    if not any(isinstance(x, np.ndarray) for x in xs):
+        return max(xs)
+    return _max(*xs)
+
+
+def _imin(*xs):
+    if not any(isinstance(x, np.ndarray) for x in xs):
+        return min(xs)
+    out = xs[0]
+    for x in xs[1:]:
+        out = np.minimum(out, x)
+    return out
+
+
 def _max(*xs):
     out = xs[0]
     for x in xs[1:]:
@@ -160,7 +180,8 @@ def compile_exprs(exprs: Sequence[sp.Basic], symbols: Sequence[sp.Symbol]
             vals.append(exact.expr(e))
             bnds.append(bound.expr(e))
     params = ", ".join(names.values())
-    env = {"_where": _where, "max": _max, "_max": _max, "abs": _abs_float}
+    env = {"_where": _where, "max": _max, "_max": _max, "abs": _abs_float,
+           "_imax": _imax, "_imin": _imin}
     src = (f"def _values({params}):\n    return ({', '.join(vals)},)\n"
            f"def _bounds({params}):\n    return _max(0.0, {', '.join(bnds)})\n")
     exec(compile(src, "<symparams codegen>", "exec"), env)  # our own generated source

@@ -65,12 +65,28 @@ def _unfloor(d: sp.Expr) -> sp.Expr:
     return d
 
 
+SMALL = 12  # terms of a difference up to which sympy decides the relation itself
+
+
 def inequality(d: sp.Expr) -> sp.Basic:
     """``d >= 0`` written with positive terms on each side: ``n + 1 >= k``."""
     left, right = [], []
     for t in sp.Add.make_args(d):
         (right if t.could_extract_minus_sign() else left).append(t)
-    return sp.Ge(sp.Add(*left), -sp.Add(*right))
+    lhs, rhs = sp.Add(*left), -sp.Add(*right)
+    if len(left) + len(right) <= SMALL:
+        return sp.Ge(lhs, rhs)
+    # sympy's own decision costs assumption queries on every term; on long
+    # differences decide by the structural bounds alone (d >= 0, or d <= -1)
+    mono = _monomials(d)
+    if mono:
+        if _dominates(mono, {}, {}, [PAIR_BUDGET]):
+            return sp.true
+        negated = {m: -c for m, c in mono.items()}
+        negated[sp.S.One] = negated.get(sp.S.One, 0) - 1
+        if _dominates(negated, {}, {}, [PAIR_BUDGET]):
+            return sp.false
+    return sp.Ge(lhs, rhs, evaluate=False)
 
 
 def canonical(rel: sp.Basic) -> sp.Basic:
@@ -106,6 +122,11 @@ def simplify_conditions(conditions: Iterable["Condition"]) -> tuple["Condition",
     return tuple(_drop_implied(kept))
 
 
+# Pairwise implication tests cost at most this many monomial visits in all; past it
+# the remaining pairs are kept (dropping fewer implied conditions is always sound).
+PAIR_BUDGET = 2_000_000
+
+
 def _drop_implied(conds: list["Condition"]) -> list["Condition"]:
     diffs = {}
     for i, c in enumerate(conds):
@@ -126,14 +147,84 @@ def _drop_implied(conds: list["Condition"]) -> list["Condition"]:
         dropped.add(i)
     dropped |= _implied_divisibility(conds)
     live = [i for i in diffs if i not in dropped]
+    polys = {i: _monomials(diffs[i]) for i in live}
+    bounds: dict[sp.Expr, int | None] = {}
+    budget = [PAIR_BUDGET]
     for i in live:
         for j in live:
             if i == j or j in dropped:
                 continue
-            if (diffs[i] - diffs[j]).is_nonnegative:  # d_j >= 0 implies d_i >= 0
+            if budget[0] <= 0:
+                break
+            if _dominates(polys[i], polys[j], bounds, budget):  # d_j >= 0 implies d_i >= 0
                 dropped.add(i)
                 break
     return [c for i, c in enumerate(conds) if i not in dropped]
+
+
+def _monomials(d: sp.Expr) -> dict[sp.Expr, int]:
+    """``d`` as ``{monomial: integer coefficient}``, the constant under key 1."""
+    out: dict[sp.Expr, int] = {}
+    for term in sp.Add.make_args(d):
+        coeff, mono = term.as_coeff_Mul()
+        if not coeff.is_Integer:
+            return {}  # not an integer polynomial: take part in no implication
+        out[mono] = out.get(mono, 0) + int(coeff)
+    return out
+
+
+def _lower_bound(mono: sp.Expr, cache: dict) -> int | None:
+    """A lower bound (0 or 1) of a monomial of sizes, or None when none is known cheaply:
+    a product of powers of positive integer symbols is at least 1, and with a
+    nonnegative one (a padding) at least 0."""
+    if mono in cache:
+        return cache[mono]
+    bound: int | None = 1
+    for factor in sp.Mul.make_args(mono):
+        base, exp = factor.as_base_exp()
+        if not (base.is_Symbol and exp.is_Integer and exp > 0 and base.is_integer):
+            bound = None
+            break
+        if base.is_positive:
+            continue
+        if base.is_nonnegative:
+            bound = 0
+        else:
+            bound = None
+            break
+    cache[mono] = bound
+    return bound
+
+
+def _dominates(di: dict, dj: dict, bounds: dict, budget: list[int]) -> bool:
+    """True when ``d_i - d_j >= 0`` for every value of the symbols, shown by
+    ``d_i - d_j = c + sum(a_m m)`` with every ``a_m >= 0`` and ``c + sum(a_m lb(m)) >= 0``
+    (a cheap sufficient test; False means "not shown")."""
+    one = sp.S.One
+    const = di.get(one, 0) - dj.get(one, 0)
+    budget[0] -= len(di) + len(dj)
+    for m, c in dj.items():  # a positive term of d_j must be matched in d_i
+        if m is not one and c > di.get(m, 0):
+            return False
+    for m, c in di.items():
+        if m is one:
+            continue
+        a = c - dj.get(m, 0)
+        if a < 0:
+            return False
+        if a:
+            lb = _lower_bound(m, bounds)
+            if lb is None:
+                return False
+            const += a * lb
+    for m, c in dj.items():
+        if m is one or m in di:
+            continue
+        lb = _lower_bound(m, bounds)  # here c < 0: the difference has -c m
+        if lb is None:
+            return False
+        const -= c * lb
+    return const >= 0
 
 
 def _implied_divisibility(conds: list["Condition"]) -> set[int]:

@@ -186,6 +186,8 @@ def relax(expr: sp.Expr, symbol: sp.Symbol | None = None) -> sp.Expr:
             return go(e.args[0])
         if isinstance(e, sp.Piecewise):
             return go(e.args[0].expr)
+        if isinstance(e, (sp.Max, sp.Min)) and symbol is not None:
+            return _dominant(e, [go(a) for a in e.args], symbol)
         if not e.args or e.is_Atom:
             return e
         return e.func(*(go(a) for a in e.args))
@@ -193,12 +195,33 @@ def relax(expr: sp.Expr, symbol: sp.Symbol | None = None) -> sp.Expr:
     return go(expr)
 
 
+def _dominant(e: sp.Expr, args: list[sp.Expr], symbol: sp.Symbol) -> sp.Expr:
+    """The argument of a Max (Min) that is largest (smallest) as ``symbol`` grows, when
+    the signs of the leading coefficients tell; else ``e`` unchanged."""
+    def key(a: sp.Expr):
+        poly = sp.Poly(sp.expand(a), symbol) if a.is_polynomial(symbol) else None
+        if poly is None:
+            return None
+        lead = poly.LC() if poly.degree() > 0 else sp.Integer(0)
+        sign = 1 if lead.is_positive else -1 if lead.is_negative else 0 if lead == 0 else None
+        return None if sign is None else (sign, poly.degree() if sign else 0)
+
+    keys = [key(a) for a in args]
+    if any(k is None for k in keys):
+        return e
+    pick = max if isinstance(e, sp.Max) else min
+    best = pick(keys, key=lambda k: k[0] * k[1] if k[0] else 0)
+    winners = [a for a, k in zip(args, keys) if k == best]
+    return winners[0] if len(winners) == 1 else e
+
+
 def contains_int_div(expr: sp.Expr, symbol: sp.Symbol | None = None) -> bool:
-    """True when a floor, ceiling or Piecewise of ``expr`` depends on ``symbol``
+    """True when a floor, ceiling, Max/Min or Piecewise of ``expr`` depends on ``symbol``
     (on anything, when ``symbol`` is None)."""
     FloorDiv, CeilDiv = _int_div_classes()
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, (FloorDiv, CeilDiv, sp.floor, sp.ceiling, sp.Piecewise, sp.Mod)):
+        if isinstance(node, (FloorDiv, CeilDiv, sp.floor, sp.ceiling, sp.Piecewise, sp.Mod,
+                             sp.Max, sp.Min)):
             if symbol is None or symbol in node.free_symbols:
                 return True
     return False

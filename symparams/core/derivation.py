@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Mapping
 
 import sympy as sp
@@ -110,21 +111,28 @@ class Derivation:
         return self.rows[-1].output_shape if self.rows else self.input_shape
 
     # -- symbols -----------------------------------------------------------------
-    @property
-    def free_symbols(self) -> set[sp.Symbol]:
+    @cached_property
+    def free_symbols(self) -> frozenset[sp.Symbol]:
+        """Every symbol of the shapes, counts and conditions (computed once: the
+        derivation is immutable)."""
         found: set[sp.Symbol] = set(self.input_shape.free_symbols)
         for r in self.rows:
             found |= r.output_shape.free_symbols | r.params.free_symbols
         for c in self.conditions:
             found |= c.relation.free_symbols
-        return found
+        return frozenset(found)
+
+    @cached_property
+    def _symbols(self) -> dict[str, sp.Symbol]:
+        free = self.free_symbols
+        order = [s for s, _ in self.legend]
+        rest = sort_symbols(free - set(order))
+        return {s.name: s for s in order + rest if s in free}
 
     @property
     def symbols(self) -> dict[str, sp.Symbol]:
         """Free symbols by name, in legend order."""
-        order = [s for s, _ in self.legend]
-        rest = sort_symbols(self.free_symbols - set(order))
-        return {s.name: s for s in order + rest if s in self.free_symbols}
+        return dict(self._symbols)
 
     def describe(self, symbol: sp.Symbol | str) -> str:
         """What a symbol stands for: ``"kernel size of conv2d1"``."""

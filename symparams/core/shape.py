@@ -24,13 +24,41 @@ def _is_number(e: sp.Expr) -> bool:
     return e.is_Rational is True
 
 
-class _IntDiv(sp.Function):
-    """Common part of FloorDiv and CeilDiv: two arguments, integer valued."""
+# Printers whose own floor would compute in floating point: they get ``num // den``,
+# exact on Python ints, NumPy/CuPy/JAX integer arrays and mpmath numbers.
+_EXACT_PRINTMETHODS = ("_pythoncode", "_lambdacode", "_mpmathcode")
+# Printers that must keep the class itself (``srepr`` rebuilds the object).
+_OWN_PRINTMETHODS = ("_sympystr", "_latex", "_sympyrepr")
 
-    nargs = 2
-    is_integer = True
-    is_finite = True
+
+def _printmethods() -> set[str]:
+    """Every ``printmethod`` declared by a printer in ``sympy.printing``, read from the
+    sources (importing them all would import optional backends such as torch)."""
+    import re
+    from pathlib import Path
+
+    import sympy.printing as printing
+
+    pattern = re.compile(r"^\s+printmethod\s*=\s*['\"](_\w+)['\"]", re.M)
+    found: set[str] = set()
+    for path in Path(printing.__file__).parent.rglob("*.py"):
+        if "tests" not in path.parts:
+            found.update(pattern.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+class _IntDiv:
+    """Common part of FloorDiv and CeilDiv: ``round(num/den)`` kept as two arguments.
+
+    They subclass sympy's own ``floor``/``ceiling`` (so ``isinstance``, ``has(floor)``
+    and ``rewrite`` work); every method of those that reads ``args[0]`` is given the
+    one-argument meaning ``num/den`` here, and each sympy printer prints the plain
+    ``floor(num/den)``/``ceiling(num/den)`` (sympy would otherwise print ``FloorDiv(...)``).
+    """
+
+    __slots__ = ()
     _symbol = ""
+    _plain: type = sp.floor  # the one-argument sympy function
 
     @property
     def numerator(self) -> sp.Expr:
@@ -40,12 +68,53 @@ class _IntDiv(sp.Function):
     def denominator(self) -> sp.Expr:
         return self.args[1]
 
-    def _eval_is_nonnegative(self):
+    def as_plain(self) -> sp.Expr:
+        """``floor(num/den)`` with sympy's one-argument class, unevaluated."""
         num, den = self.args
-        if num.is_nonnegative and den.is_positive:
-            return True
-        return None
+        quotient = num if den == 1 else sp.Mul(num, sp.Pow(den, -1, evaluate=False), evaluate=False)
+        return self._plain(quotient, evaluate=False)
 
+    @property
+    def _quotient(self) -> sp.Expr:
+        num, den = self.args
+        return num / den
+
+    # -- one-argument semantics of what floor/ceiling/RoundFunction read from args[0] --
+    @classmethod
+    def _eval_number(cls, arg):
+        return cls._plain._eval_number(arg)
+
+    def _eval_is_finite(self):
+        return True
+
+    def _eval_is_real(self):
+        return True
+
+    def _eval_is_integer(self):
+        return True
+
+    def _eval_as_leading_term(self, x, logx, cdir):
+        return self._plain(self._quotient)._eval_as_leading_term(x, logx=logx, cdir=cdir)
+
+    def _eval_nseries(self, x, n, logx, cdir=0):
+        return self._plain(self._quotient)._eval_nseries(x, n, logx, cdir)
+
+    def _eval_rewrite_as_floor(self, num, den, **kwargs):
+        return sp.floor(num / den) if self._plain is sp.floor else -sp.floor(-num / den)
+
+    def _eval_rewrite_as_ceiling(self, num, den, **kwargs):
+        return sp.ceiling(num / den) if self._plain is sp.ceiling else -sp.ceiling(-num / den)
+
+    def _eval_rewrite_as_frac(self, num, den, **kwargs):
+        return self._plain(num / den).rewrite(sp.frac)
+
+    # floor's own comparisons read args[0] as the whole argument; compare as expressions
+    __lt__ = sp.Expr.__lt__
+    __le__ = sp.Expr.__le__
+    __gt__ = sp.Expr.__gt__
+    __ge__ = sp.Expr.__ge__
+
+    # -- printing ----------------------------------------------------------------------
     def _sympystr(self, printer) -> str:
         num, den = self.args
         num_s = printer.parenthesize(num, sp.printing.precedence.PRECEDENCE["Mul"])
@@ -58,8 +127,19 @@ class _IntDiv(sp.Function):
         tex = rf"\left{left} \frac{{{num}}}{{{den}}} \right{right}"
         return tex if exp is None else f"{tex}^{{{exp}}}"  # sympy passes exp for a power
 
+    def _print_plain(self, printer, *args, **kwargs) -> str:
+        return printer._print(self.as_plain(), *args, **kwargs)
 
-class FloorDiv(_IntDiv):
+
+def _add_printmethods(cls: type) -> type:
+    for method in _printmethods() - set(_OWN_PRINTMETHODS) - set(_EXACT_PRINTMETHODS):
+        if method not in cls.__dict__:
+            setattr(cls, method, _IntDiv._print_plain)
+    return cls
+
+
+@_add_printmethods
+class FloorDiv(_IntDiv, sp.floor):
     """``floor(num/den)`` for an integer ``num`` and a positive integer ``den``.
 
     >>> n = sp.Symbol("n", integer=True, positive=True)
@@ -69,7 +149,11 @@ class FloorDiv(_IntDiv):
     12
     """
 
+    nargs = 2
+    is_integer = True
+    is_finite = True
     _symbol = "floor"
+    _plain = sp.floor
     _latex_delims = (r"\lfloor", r"\rfloor")
 
     @classmethod
@@ -78,22 +162,34 @@ class FloorDiv(_IntDiv):
             return sp.floor(num / den)
         if den == 1:
             return num
+        if num == 0 or num == den:
+            return num / den
         return _combine(cls, num, den)
 
-    def _eval_rewrite_as_floor(self, num, den, **kwargs):
-        return sp.floor(num / den)
+    def _eval_is_negative(self):
+        num, den = self.args
+        return num.is_negative if den.is_positive else None
+
+    def _eval_is_nonnegative(self):
+        num, den = self.args
+        return num.is_nonnegative if den.is_positive else None
 
     def _pythoncode(self, printer) -> str:
         num, den = (printer._print(a) for a in self.args)
         return f"(({num})//({den}))"
 
-    _numpycode = _pythoncode
+    _numpycode = _lambdacode = _mpmathcode = _pythoncode
 
 
-class CeilDiv(_IntDiv):
+@_add_printmethods
+class CeilDiv(_IntDiv, sp.ceiling):
     """``ceiling(num/den)`` for an integer ``num`` and a positive integer ``den``."""
 
+    nargs = 2
+    is_integer = True
+    is_finite = True
     _symbol = "ceiling"
+    _plain = sp.ceiling
     _latex_delims = (r"\lceil", r"\rceil")
 
     @classmethod
@@ -102,16 +198,27 @@ class CeilDiv(_IntDiv):
             return sp.ceiling(num / den)
         if den == 1:
             return num
+        if num == 0 or num == den:
+            return num / den
         return _combine(cls, num, den)
 
-    def _eval_rewrite_as_ceiling(self, num, den, **kwargs):
-        return sp.ceiling(num / den)
+    def _eval_is_positive(self):
+        num, den = self.args
+        return num.is_positive if den.is_positive else None
+
+    def _eval_is_nonpositive(self):
+        num, den = self.args
+        return num.is_nonpositive if den.is_positive else None
+
+    def _eval_is_nonnegative(self):
+        num, den = self.args
+        return True if den.is_positive and num.is_nonnegative else None
 
     def _pythoncode(self, printer) -> str:
         num, den = (printer._print(a) for a in self.args)
         return f"(-((-({num}))//({den})))"
 
-    _numpycode = _pythoncode
+    _numpycode = _lambdacode = _mpmathcode = _pythoncode
 
 
 def _combine(cls, num, den):
@@ -172,18 +279,18 @@ def window_output_size(n: Expr, kernel: Expr, stride: Expr, padding: Expr = sp.I
         return exact
     if not ceil_mode:
         return shortest(FloorDiv(span, stride) + 1)
-    out = shortest(CeilDiv(span, stride) + 1)
-    # (out-1)*s <= span + s - 1, so the last window can only start past n + p
-    # when p + s > d(k-1) + 1; otherwise ceil_mode needs no correction.
-    never = sp.Le(padding + stride, dilation * (kernel - 1) + 1)
+    # PyTorch: out = ceil(span/s) + 1, minus 1 when (out - 1) s >= n + p (the last
+    # window would start in the right padding).  As ceil(span/s) <= ceil((n + p)/s)
+    # (p <= d(k-1) + 1, implied by PyTorch's 2p <= k), that is
+    #     min(ceil((span + s)/s), ceil((n + p)/s)) = ceil((n + p - max(0, e))/s)
+    # with e = d(k-1) + 1 - p - s: n appears once, so stacked pools stay linear in size.
+    excess = dilation * (kernel - 1) + 1 - padding - stride
+    never = sp.Ge(excess, 0)  # the last window always starts inside: no correction
     if never is sp.true:
-        return out
-    starts_outside = sp.Ge((out - 1) * stride, n + padding)
-    if starts_outside is sp.true:
-        return out - 1
-    if starts_outside is sp.false:
-        return out
-    return sp.Piecewise((out - 1, starts_outside), (out, True))
+        return shortest(CeilDiv(span, stride) + 1)
+    if never is sp.false:
+        return shortest(CeilDiv(n + padding, stride))
+    return shortest(CeilDiv(n + padding - sp.Max(0, excess), stride))
 
 
 def same_output_size(n: Expr, stride: Expr) -> Expr:
