@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import sympy as sp
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -104,3 +105,62 @@ def test_cli_sweep_csv_json_and_errors(capsys, tmp_path):
 def test_cli_derive_form(capsys):
     code, out, _ = run(capsys, "derive", MNIST, "--form", "collected", "--by", "h", "--format", "json")
     assert code == 0 and json.loads(out)["total"] == "811*h + 10090"
+
+
+# -- issue 9: Piecewise totals, the int64 bound and the modulus path -------------------
+CEIL_POOLS = symparams.parse("I(n x n x 1)-C(4,3)-P(q,s=a,ceil=true)-P(r,s=b,ceil=true)-H(5)").derive()
+
+
+def test_two_symbolic_ceil_mode_pools_sweep_like_evaluate():
+    import itertools
+
+    assert CEIL_POOLS.total.has(sp.Piecewise)
+    grid = dict(n=range(3, 15, 2), q=[1, 3], r=[2, 3], a=[1, 2, 3], b=[2, 3])
+    got = {tuple(row[k] for k in grid): row["total"]
+           for row in CEIL_POOLS.sweep(invalid="skip", **grid).rows()}
+    expected = {}
+    for point in itertools.product(*grid.values()):
+        try:
+            expected[point] = CEIL_POOLS.evaluate(dict(zip(grid, point)))
+        except ShapeError:
+            pass
+    assert got == expected and len(expected) > 100
+
+
+def test_int64_only_below_two_to_the_62():
+    """A dense layer n -> h has the intermediate n*h: int64 exactly while every
+    intermediate stays below 2**62, Python ints (still exact) from there on."""
+    d = symparams.parse("I(n)-H(h)").derive()
+    h = 2 ** 31
+    below, above = 2 ** 31 - 2, 2 ** 31 + 5  # n*h just under 2**62; just over it
+    r = d.sweep(n=[below], h=[h])
+    assert r.columns["total"].dtype == np.int64 and int(r.columns["total"][0]) == below * h + h
+    for n in (above, 2 ** 32 - 1, 2 ** 32 + 1, 2 ** 33):  # n*h from 2**62 to past 2**63
+        r = d.sweep(n=[below, n], h=[h])
+        assert r.columns["total"].dtype == object
+        assert [x["total"] for x in r.rows()] == [below * h + h, n * h + h]
+    # mixed grid: both paths in one sweep, each exact
+    ns = [1, 2 ** 31 - 1, 2 ** 31 + 1, 2 ** 32 + 3]
+    r = d.sweep(n=ns, h=[h, 3])
+    assert [x["total"] for x in r.rows()] == [n * hh + hh for n in ns for hh in (h, 3)]
+
+
+@pytest.mark.parametrize("arrays", ["scalar", "int64", "object"])
+def test_modulus_conditions_with_negative_operands(arrays):
+    """Divisibility conditions, as assume_divisible writes them, against sympy's own
+    evaluation at every integer, including negative numerators."""
+    from symparams.algebra.codegen import compile_exprs
+
+    x = sp.Symbol("x", integer=True)
+    rels = [sp.Eq(sp.Mod(x - 7, 4), 0), sp.Eq(sp.Mod(-x - 3, 5), 0),
+            sp.Eq(sp.Mod((x - 3) / 2, 4), 0), sp.Eq(sp.Mod((5 - x) / 3, 2), 0),
+            sp.Mod(x - 7, 4) >= 2, sp.Ne(sp.Mod(-x, 6), 1)]
+    values, _ = compile_exprs(rels, [x])
+    xs = list(range(-40, 41))
+    if arrays == "scalar":
+        got = [[bool(v) for v in values(i)] for i in xs]
+    else:
+        out = values(np.array(xs, dtype=np.int64 if arrays == "int64" else object))
+        got = [[bool(col[i]) for col in out] for i in range(len(xs))]
+    expected = [[bool(r.subs(x, i)) for r in rels] for i in xs]
+    assert got == expected
