@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from symparams.core.errors import SpecError, SymparamsError
 
@@ -44,10 +44,13 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
     return values
 
 
-def write_output(text: str, path: str | None) -> None:
-    """Print, or write to ``path`` all at once (a temp file renamed into place)."""
+def write_output(text: str | Iterable[str], path: str | None) -> None:
+    """Print, or write to ``path`` all at once (a temp file renamed into place);
+    ``text`` may be an iterable of chunks, written as they come."""
+    chunks = [text] if isinstance(text, str) else text
     if path is None:
-        sys.stdout.write(text)
+        for chunk in chunks:
+            sys.stdout.write(chunk)
         return
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -56,7 +59,8 @@ def write_output(text: str, path: str | None) -> None:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            for chunk in chunks:
+                fh.write(chunk)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -303,13 +303,16 @@ class Derivation:
 
         return solve(self, for_, max_params=max_params, min_params=min_params, equals=equals)
 
-    def sweep(self, invalid: str = "error", **grids: Any):
+    def sweep(self, invalid: str = "error", max_points: int | None = None, **grids: Any):
         """Exact totals over the Cartesian product of integer grids, e.g.
         ``sweep(h=range(16, 1025, 16), c=[8, 16])``: a ``SweepResult`` of numpy columns.
-        ``invalid="skip"`` drops invalid points instead of raising ShapeError."""
-        from symparams.algebra.sweep import sweep
+        ``invalid="skip"`` drops invalid points instead of raising ShapeError; more than
+        ``max_points`` points (default 10**7) is an error.  For larger grids, or to
+        stream CSV/JSON, use ``symparams.algebra.sweep.Sweep``."""
+        from symparams.algebra.sweep import MAX_POINTS, sweep
 
-        return sweep(self, grids, invalid=invalid)
+        return sweep(self, grids, invalid=invalid,
+                     max_points=MAX_POINTS if max_points is None else max_points)
 
     def valid(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
         """Whether every validity condition (and assumption) holds for these values."""
