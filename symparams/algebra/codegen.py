@@ -34,6 +34,10 @@ class _Gen:
         if e.is_Rational or e.is_Symbol:
             return (sp.Integer(e.p), sp.Integer(e.q)) if e.is_Rational else (e, sp.Integer(1))
         p, q = sp.fraction(sp.together(e))
+        # a rational content left in the numerator ((1 - x)/2 kept as one factor)
+        c, p = p.as_content_primitive()
+        if c.q != 1 or c.p != 1:
+            p, q = sp.expand_mul(c.p * p), c.q * q
         if not (q.is_positive and q.is_integer):
             raise NotSupportedError(f"cannot evaluate {e} exactly: denominator {q}")
         return p, q
