@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Iterator
 
 from symparams.cli import _common, derivation_from_args
-from symparams.core.errors import SpecError
+from symparams.core.errors import SpecError, quote
 
 
 def _integer(text: str) -> int:
@@ -18,7 +19,7 @@ def _integer(text: str) -> int:
     except SpecError as err:
         raise argparse.ArgumentTypeError(str(err).splitlines()[0]) from None
     if not value.is_Integer:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected an integer, got {quote(text)}")
     return int(value)
 
 
@@ -44,6 +45,9 @@ def add_command(sub) -> None:
                    help="values of a symbol; a range includes its stop (1:64 is 64 values)")
     p.add_argument("--skip-invalid", action="store_true",
                    help="leave out grid points where the network is invalid (default: error)")
+    p.add_argument("--max-points", type=_integer, metavar="N", default=None,
+                   help="refuse grids of more than N points (default: 10**7); the output "
+                        "is streamed, so memory does not grow with N")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.set_defaults(run=_sweep)
 
@@ -56,16 +60,19 @@ def _solve(args: argparse.Namespace) -> str:
     return str(solution)
 
 
-def _sweep(args: argparse.Namespace) -> str:
-    from symparams.algebra.sweep import parse_grid
+def _sweep(args: argparse.Namespace) -> Iterator[str]:
+    """The CSV or JSON text in chunks (streamed: 10**7 rows in bounded memory)."""
+    from symparams.algebra.sweep import MAX_POINTS, Sweep, parse_grid
 
-    grids: dict[str, list[int]] = {}
+    grids: dict[str, range | list[int]] = {}
     for item in args.grid:
         name, sep, spec = item.partition("=")
         if not sep or not name.strip():
-            raise SpecError(f"--grid takes NAME=VALUES, got {item!r}")
+            raise SpecError(f"--grid takes NAME=VALUES, got {quote(item)}")
         if name.strip() in grids:
-            raise SpecError(f"--grid {name.strip()} given twice")
+            raise SpecError(f"--grid {quote(name.strip())} given twice")
         grids[name.strip()] = parse_grid(spec)
-    result = derivation_from_args(args).sweep(invalid="skip" if args.skip_invalid else "error", **grids)
-    return result.to_json() if args.format == "json" else result.to_csv()
+    plan = Sweep(derivation_from_args(args), grids, "skip" if args.skip_invalid else "error",
+                 MAX_POINTS if args.max_points is None else args.max_points)
+    plan.check()  # an invalid point is an error before anything is written
+    return plan.json_chunks() if args.format == "json" else plan.csv_chunks()

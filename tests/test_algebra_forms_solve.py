@@ -63,6 +63,9 @@ def test_solve_max_params_checked_on_both_sides():
 
 
 def test_solve_kernel_scans_a_non_monotone_total():
+    """The total falls with k in steps of two but rises within each (k=4: 462,454,
+    k=5: 462,742), and k <= 27; budgets are chosen so that the answer is not the
+    largest valid k, or the values within budget are not contiguous."""
     d = symparams.parse("I(28x28x1)-C(32,k)-P(2)-H(100)-O(10)").derive()
     totals = {}
     for k in range(1, 40):
@@ -70,9 +73,16 @@ def test_solve_kernel_scans_a_non_monotone_total():
             totals[k] = d.evaluate(k=k)
         except ShapeError:
             pass
-    for budget in (30_000, 300_000, 600_000):
-        best = max(k for k, t in totals.items() if t <= budget)
+    assert max(totals) == 27 and totals[27] > totals[26]
+    for budget in (26_000, 32_380, 65_200, 462_500):
+        within = sorted(k for k, t in totals.items() if t <= budget)
+        best = within[-1]
+        assert best != max(totals) or within != list(range(within[0], best + 1))
         assert d.solve("k", max_params=budget).value == best
+    for target in (462_742, 323_190, 27_670):
+        assert d.solve("k", equals=target).value == min(k for k, t in totals.items() if t == target)
+    with pytest.raises(ShapeError, match="no valid integer k gives a total <= 25,973"):
+        d.solve("k", max_params=25_973)
 
 
 def test_solve_input_size_and_stride():
@@ -84,3 +94,40 @@ def test_solve_input_size_and_stride():
         strided.solve("s", max_params=10**9)
     with pytest.raises(symparams.MissingValueError, match="k1"):
         symparams.parse("I-C-H-O").derive().solve("h1", max_params=10)
+
+
+def test_solve_with_assumptions_groups_and_strides_never_exits_70(capsys):
+    from symparams.cli import main
+
+    for argv in (["I(32x32x4)-C(8,3,g=g)-H(10)", "--for", "g", "--max-params", "10**4"],
+                 ["I(n x n x 1)-C(4,3,s=2)-P(2)-H(10)", "--for", "n", "--max-params", "10**5",
+                  "--assume-divisible"],
+                 ["I(28x28x1)-C(8,5,s=s)-H(10)", "--for", "s", "--equals", "10**9"]):
+        code = main(["solve", *argv])
+        _, err = capsys.readouterr()
+        assert code in (0, 2) and "internal error" not in err, (argv, err)
+    # groups: only divisors of 4 and 8 are valid, and fewer groups means more weights
+    d = symparams.parse("I(32x32x4)-C(8,3,g=g)-H(10)").derive()
+    assert d.solve("g", max_params=10 ** 6).value == 4
+    assert d.solve("g", min_params=8 * 4 * 9 // 2).value == 1  # g=1: 288 conv weights
+    # divisibility assumed: 2 | n - 3, then 2 | (n - 1)/2: n = 1 (mod 4), a non-contiguous set
+    v = symparams.parse("I(n x n x 1)-C(4,3,s=2)-P(2)-H(10)").derive(assume_divisible=True)
+    n = v.solve("n", max_params=10 ** 5).value
+    within = []
+    for m in range(1, 2000):
+        try:
+            if v.evaluate(n=m) <= 10 ** 5:
+                within.append(m)
+        except ShapeError:
+            pass
+    assert n == max(within) and all(m % 4 == 1 for m in within)
+
+
+def test_an_unproved_tail_is_scanned_up_to_a_stated_bound():
+    # x appears as input size, kernel and stride: valid only where x >= x**2, i.e. x = 1
+    d = symparams.parse("I(x x x x 2)-C(x,x,s=x,p=0,g=1)-P(x,s=2)-H(x)").derive()
+    s = d.solve("x", max_params=5)
+    assert (s.value, s.checked_up_to) == (1, 1_000_000) and "up to 1,000,000" in str(s)
+    assert s.to_dict()["checked_up_to"] == 1_000_000
+    with pytest.raises(ShapeError, match=r"among 1 ... 1,000,000; larger values were not checked"):
+        d.solve("x", max_params=4)

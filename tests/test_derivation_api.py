@@ -128,3 +128,69 @@ def test_plain_sympy_symbols_get_integer_size_assumptions():
     assert d.symbols["p"].is_integer and d.symbols["p"].is_nonnegative and not d.symbols["p"].is_positive
     # floor((28 + 2*1 - 5)/2) + 1 = 13
     assert d.subs(n=28, p=1).rows[0].output_shape.dims() == (13, 13, 4)
+
+
+# -- issue 9: what evaluate/subs accept -------------------------------------------------
+SMALL = "I(n x n x 1)-C(4,3)-H(h)"
+
+
+def small_total(n, h):
+    """By hand: conv 3*3*1*4 + 4 = 40, then (n-2)^2 * 4 inputs into h units."""
+    return 40 + 4 * (n - 2) ** 2 * h + h
+
+
+def test_plain_sympy_symbols_numpy_ints_and_expressions_are_accepted():
+    import numpy as np
+
+    d = symparams.parse(SMALL).derive()
+    assert d.subs({sp.Symbol("n"): 28}).total == small_total(28, d.symbols["h"])
+    total = d.evaluate({sp.Symbol("n"): np.int64(28), "h": sp.Integer(3)})
+    assert type(total) is int and total == small_total(28, 3)
+    assert d.evaluate(n=np.int32(10), h=np.uint8(2)) == small_total(10, 2)
+    # an expression over plain symbols means the derivation's symbol of that name
+    tied = d.subs(h=2 * sp.Symbol("n"))
+    assert set(tied.symbols) == {"n"} and tied.evaluate(n=7) == small_total(7, 14)
+    assert d.subs(h="n + 1").evaluate(n=5) == small_total(5, 6)
+
+
+@pytest.mark.parametrize("value,match", [
+    (2.5, "h must be an integer, got the float 2.5"),
+    (float("inf"), "h must be an integer, got the float inf"),
+    (float("nan"), "h must be an integer, got the float nan"),
+    (sp.Float(3), "h must be an integer, got 3.0+ .a float"),
+    (sp.nan, "h must be an integer, got nan"),
+    (sp.oo, "h must be an integer, got oo"),
+    (-sp.oo, "h must be an integer"),
+    (sp.zoo, "h must be an integer"),
+    (sp.pi, "h must be an integer"),
+    (sp.Symbol("n") + sp.Float(0.5), "h must be an integer.*a float"),
+    (None, "h must be an integer, got None"),
+    (True, "h must be an integer, got True"),
+    (10 ** 5000, "h has more than 1,000 digits"),
+    (sp.Integer(7) ** 3000, "h has more than 1,000 digits"),
+    ("1" * 5000, "value of h is 5,000 characters long"),
+    ("3 +", "the value of h: expected a number"),
+    ([3], "h must be an integer, a name or an expression, got a list"),
+], ids=lambda v: type(v).__name__)
+def test_non_integer_values_are_refused_naming_the_symbol(value, match):
+    d = symparams.parse(SMALL).derive()
+    with pytest.raises(SpecError, match=match) as info:
+        d.evaluate(n=28, h=value)
+    assert len(str(info.value)) < 300
+    with pytest.raises(SpecError):
+        d.subs({"h": value})
+
+
+def test_keys_must_be_names_or_symbols():
+    d = symparams.parse(SMALL).derive()
+    with pytest.raises(SpecError, match="named by a string or a sympy Symbol, got a int"):
+        d.subs({3: 4})
+    with pytest.raises(SpecError, match="unknown symbol 'q'"):
+        d.subs({sp.Symbol("q"): 4})
+
+
+def test_evaluate_never_returns_a_non_integer():
+    d = symparams.parse(SMALL).derive()
+    for n in (3, 10, 2 ** 70):
+        total = d.evaluate(n=n, h=5)
+        assert type(total) is int and total == small_total(n, 5)

@@ -34,6 +34,10 @@ class _Gen:
         if e.is_Rational or e.is_Symbol:
             return (sp.Integer(e.p), sp.Integer(e.q)) if e.is_Rational else (e, sp.Integer(1))
         p, q = sp.fraction(sp.together(e))
+        # a rational content left in the numerator ((1 - x)/2 kept as one factor)
+        c, p = p.as_content_primitive()
+        if c.q != 1 or c.p != 1:
+            p, q = sp.expand_mul(c.p * p), c.q * q
         if not (q.is_positive and q.is_integer):
             raise NotSupportedError(f"cannot evaluate {e} exactly: denominator {q}")
         return p, q
@@ -64,11 +68,12 @@ class _Gen:
             base = self.poly(e.base)
             return f"(max(1.0, {base})**{int(e.exp)})" if self.bound else f"({base}**{int(e.exp)})"
         if isinstance(e, (FloorDiv, CeilDiv, sp.floor, sp.ceiling)):
-            a, b = e.args if isinstance(e, (FloorDiv, CeilDiv)) else (e.args[0], sp.Integer(1))
+            # FloorDiv(a, b) or floor(a/b), whichever class (FloorDiv may subclass floor)
+            a, b = e.args if len(e.args) == 2 else (e.args[0], sp.Integer(1))
             p, q = self.fraction(a / b)
             if self.bound:
                 return f"max({self.poly(p)}, {self.poly(q)})"
-            if isinstance(e, (FloorDiv, sp.floor)):
+            if isinstance(e, (FloorDiv, sp.floor)) and not isinstance(e, CeilDiv):
                 return f"(({self.poly(p)})//({self.poly(q)}))"
             return f"(-((-({self.poly(p)}))//({self.poly(q)})))"
         if isinstance(e, sp.Mod):
@@ -91,8 +96,9 @@ class _Gen:
         (value, cond), rest = pieces[0], pieces[1:]
         if cond is sp.true or not rest:
             return self.expr(value)
-        if self.bound:
-            return f"max({self.expr(value)}, {self.piecewise(rest)})"
+        if self.bound:  # the condition's intermediates count too
+            return (f"max({self.relation_bound(cond)}, {self.expr(value)}, "
+                    f"{self.piecewise(rest)})")
         return f"_where({self.boolean(cond)}, {self.expr(value)}, {self.piecewise(rest)})"
 
     def boolean(self, c: sp.Basic) -> str:
@@ -105,7 +111,9 @@ class _Gen:
         if isinstance(c, sp.Or):
             return "(" + " | ".join(self.boolean(a) for a in c.args) + ")"
         if isinstance(c, sp.Not):
-            return f"(~{self.boolean(c.args[0])})"
+            return f"_not({self.boolean(c.args[0])})"  # not ~: ~True is -2
+        if isinstance(c, sp.ITE):
+            return f"_where({', '.join(self.boolean(a) for a in c.args)})"
         op = _REL.get(type(c))
         if op is None:
             raise NotSupportedError(f"cannot evaluate {c} exactly")
@@ -121,7 +129,9 @@ class _Gen:
         return f"(({self.poly(p)}) {op} 0)"
 
     def relation_bound(self, c: sp.Basic) -> str:
-        if isinstance(c, (sp.And, sp.Or, sp.Not)):
+        if c in (sp.true, sp.false):
+            return "0.0"
+        if isinstance(c, (sp.And, sp.Or, sp.Not, sp.ITE)):
             return "max(" + ", ".join(self.relation_bound(a) for a in c.args) + ", 0.0)"
         if isinstance(c, sp.Eq) and isinstance(c.lhs, sp.Mod):
             a, m = c.lhs.args
@@ -153,6 +163,10 @@ def _imin(*xs):
     return out
 
 
+def _not(x):
+    return not x if isinstance(x, (bool, np.bool_)) else np.logical_not(x)
+
+
 def _max(*xs):
     out = xs[0]
     for x in xs[1:]:
@@ -180,7 +194,7 @@ def compile_exprs(exprs: Sequence[sp.Basic], symbols: Sequence[sp.Symbol]
             vals.append(exact.expr(e))
             bnds.append(bound.expr(e))
     params = ", ".join(names.values())
-    env = {"_where": _where, "max": _max, "_max": _max, "abs": _abs_float,
+    env = {"_where": _where, "_not": _not, "max": _max, "_max": _max, "abs": _abs_float,
            "_imax": _imax, "_imin": _imin}
     src = (f"def _values({params}):\n    return ({', '.join(vals)},)\n"
            f"def _bounds({params}):\n    return _max(0.0, {', '.join(bnds)})\n")

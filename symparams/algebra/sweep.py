@@ -8,9 +8,9 @@ elsewhere.  Results are never floats and agree with ``Derivation.evaluate``.
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 import json
+from collections.abc import Sized
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
@@ -18,15 +18,19 @@ import numpy as np
 import sympy as sp
 
 from symparams.algebra.codegen import compile_exprs
-from symparams.core.errors import MissingValueError, ShapeError, SpecError
+from symparams.core.errors import MissingValueError, ShapeError, SpecError, quote
 from symparams.core.symbols import sort_symbols
 
 if TYPE_CHECKING:
     from symparams.core.derivation import Derivation
 
-MAX_POINTS = 20_000_000
+MAX_POINTS = 10_000_000
+"""Default limit on the number of grid points (``max_points=`` / ``--max-points``)."""
+BLOCK = 1 << 17
+"""Grid points evaluated (and written) at once when streaming."""
 INT64_SAFE = float(2 ** 62)  # bounds are floats: keep a margin below 2**63
 INVALID = ("error", "skip")
+_MAX_BITS = 3322  # about 1,000 decimal digits
 
 
 @dataclass(frozen=True)
@@ -47,48 +51,192 @@ class SweepResult:
             yield {n: int(v) for n, v in zip(names, values)}
 
     def to_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        names = (*self.symbols, "total")
-        writer.writerow(names)
-        writer.writerows(zip(*(self.columns[n].tolist() for n in names)))
-        return out.getvalue()
+        return "".join(_csv_chunks(self.symbols, [self]))
 
     def to_json(self) -> str:
-        return json.dumps(list(self.rows())) + "\n"
+        return "".join(_json_chunks(self.symbols, [self]))
 
 
-def parse_grid(text: str) -> list[int]:
-    """``"16:1024:16"`` (stop included), ``"8,16,32"`` or ``"5"`` as a list of ints."""
+class Sweep:
+    """A checked, compiled sweep that has not been evaluated yet: ``blocks()`` yields
+    it as SweepResults of at most ``block`` points, in grid order, so any size of
+    grid streams in bounded memory; ``csv_chunks()``/``json_chunks()`` yield text."""
+
+    def __init__(self, derivation: "Derivation", grids: Mapping[str, Iterable[int]],
+                 invalid: str = "error", max_points: int | None = MAX_POINTS):
+        if invalid not in INVALID:
+            raise SpecError(f"invalid= must be one of {', '.join(INVALID)}, got {quote(invalid)}")
+        known = derivation.symbols
+        unknown = [n for n in grids if n not in known]
+        if unknown:
+            raise SpecError(f"unknown symbol {quote(unknown[0])}; symbols: {', '.join(known) or 'none'}")
+        if not grids:
+            raise SpecError("a sweep needs at least one grid")
+        syms = [known[n] for n in grids]
+        missing = derivation.free_symbols - set(syms)
+        if missing:
+            raise MissingValueError("no value or grid for " + ", ".join(
+                f"{s.name} ({derivation.describe(s) or 'no description'})" for s in sort_symbols(missing)))
+        sized = {n: v if isinstance(v, Sized) and not isinstance(v, (str, bytes)) else
+                 ([v] if isinstance(v, (int, np.integer)) else list(v)) for n, v in grids.items()}
+        self.points = 1
+        for v in sized.values():
+            self.points *= len(v)  # counted before any grid is built
+        if max_points is not None and self.points > max_points:
+            raise SpecError(f"the grid has {self.points:,} points, more than the limit of "
+                            f"{max_points:,}; raise it with max_points= (--max-points)")
+        self.names = tuple(grids)
+        self.axes = [_column(n, v, s) for (n, v), s in zip(sized.items(), syms)]
+        self.invalid = invalid
+        self.conditions = list(derivation.conditions)
+        rels = [c.relation for c in self.conditions]
+        self.values, self.bounds = compile_exprs([derivation.total] + rels, syms)
+        self._checks = compile_exprs(rels, syms) if rels else None
+        self._checked = False
+
+    def __len__(self) -> int:
+        """The number of grid points (invalid ones included)."""
+        return self.points
+
+    def blocks(self, block: int = BLOCK) -> Iterator[SweepResult]:
+        """The sweep in grid order, at most ``block`` points at a time (fewer where
+        invalid points are skipped).  With ``invalid="error"`` every point is checked
+        before the first block is yielded."""
+        self.check(block)
+        for axes in _sub_grids(self.axes, block):
+            yield self._block(axes)
+
+    def check(self, block: int = BLOCK) -> None:
+        """With ``invalid="error"``: raise ShapeError for the first invalid point (once)."""
+        if self.invalid == "error" and self._checks is not None and not self._checked:
+            for axes in _sub_grids(self.axes, block):
+                self._raise_if_invalid(axes, *self._checks)
+        self._checked = True
+
+    def collect(self) -> SweepResult:
+        """Every point at once (in memory)."""
+        parts = list(self.blocks(max(self.points, 1)))
+        return parts[0] if len(parts) == 1 else SweepResult(self.names, {
+            n: np.concatenate([p.columns[n] for p in parts]) for n in (*self.names, "total")})
+
+    def csv_chunks(self, block: int = BLOCK) -> Iterator[str]:
+        return _csv_chunks(self.names, self.blocks(block))
+
+    def json_chunks(self, block: int = BLOCK) -> Iterator[str]:
+        return _json_chunks(self.names, self.blocks(block))
+
+    def _raise_if_invalid(self, axes: list[np.ndarray], values, bounds) -> None:
+        mesh = _mesh(axes)
+        ok = _evaluate(values, bounds, mesh, len(mesh[0]), axes, has_total=False)[1]
+        if ok.all():
+            return
+        i = int(np.argmin(ok))
+        point = ", ".join(f"{n}={int(c[i])}" for n, c in zip(self.names, mesh))
+        results = self.values(*(c[i:i + 1].astype(object) for c in mesh))[1:]
+        bad = next(c for c, r in zip(self.conditions, results) if not bool(np.asarray(r).ravel()[0]))
+        where = "input" if bad.index == 0 else f"layer {bad.index} ({bad.layer})"
+        raise ShapeError(f"grid point {point}: {where}: {bad.reason} "
+                         f"({bad.relation} fails); skip such points with invalid='skip' (--skip-invalid)")
+
+    def _block(self, axes: list[np.ndarray]) -> SweepResult:
+        mesh = _mesh(axes)
+        n = len(mesh[0])
+        total, ok = _evaluate(self.values, self.bounds, mesh, n, axes)
+        columns = dict(zip(self.names, mesh))
+        if not ok.all():
+            if self.invalid == "error":
+                self._raise_if_invalid(axes, self.values, self.bounds)
+            columns = {k: c[ok] for k, c in columns.items()}
+            total = total[ok]
+        columns["total"] = total
+        return SweepResult(self.names, columns)
+
+
+def _mesh(axes: list[np.ndarray]) -> list[np.ndarray]:
+    return [m.ravel() for m in np.meshgrid(*axes, indexing="ij")] if len(axes) > 1 else list(axes)
+
+
+def _sub_grids(axes: list[np.ndarray], block: int) -> Iterator[list[np.ndarray]]:
+    """The grid as consecutive sub-grids (in C order) of at most ``block`` points:
+    the trailing axes that fit whole, a slice of the next, single values before."""
+    k, tail = len(axes), 1
+    while k > 0 and tail * len(axes[k - 1]) <= block:
+        k -= 1
+        tail *= len(axes[k])
+    if k == 0:
+        yield axes
+        return
+    step = max(1, block // tail)
+    split = axes[k - 1]
+    for prefix in itertools.product(*(range(len(a)) for a in axes[:k - 1])):
+        fixed = [a[i:i + 1] for a, i in zip(axes, prefix)]
+        for s in range(0, len(split), step):
+            yield fixed + [split[s:s + step]] + axes[k:]
+
+
+def _text_columns(result: SweepResult, names: tuple[str, ...]) -> list[list[str]]:
+    return [list(map(str, result.columns[n].tolist())) for n in (*names, "total")]
+
+
+def _csv_chunks(names: tuple[str, ...], blocks: Iterable[SweepResult]) -> Iterator[str]:
+    yield ",".join((*names, "total")) + "\n"  # names are identifiers: nothing to quote
+    for b in blocks:
+        if len(b):
+            yield "\n".join(map(",".join, zip(*_text_columns(b, names)))) + "\n"
+
+
+def _json_chunks(names: tuple[str, ...], blocks: Iterable[SweepResult]) -> Iterator[str]:
+    """``[{"n": 1, "total": 42}, ...]`` as json.dumps writes it, a block at a time."""
+    row = "{" + ", ".join(json.dumps(n).replace("%", "%%") + ": %s" for n in (*names, "total")) + "}"
+    first = True
+    yield "["
+    for b in blocks:
+        if not len(b):
+            continue
+        yield ("" if first else ", ") + ", ".join(map(row.__mod__, zip(*_text_columns(b, names))))
+        first = False
+    yield "]\n"
+
+
+def parse_grid(text: str) -> range | list[int]:
+    """``"16:1024:16"`` (stop included) as a ``range``; ``"8,16,32"`` or ``"5"`` as a list."""
     text = text.strip()
     parts = text.split(":") if ":" in text else text.split(",")
     try:
-        numbers = [int(p) for p in parts]
+        numbers = [int(p) for p in parts if len(p.strip()) <= 1000]
     except ValueError:
         numbers = []
-    if not numbers or (":" in text and len(numbers) not in (2, 3)):
-        raise SpecError(f"a grid is start:stop[:step] or values separated by commas, "
-                        f"got {text!r}")
+    if len(numbers) != len(parts) or (":" in text and len(numbers) not in (2, 3)):
+        raise SpecError(f"a grid is start:stop[:step] or integers separated by commas "
+                        f"(at most 1,000 digits each), got {quote(text)}")
     if ":" not in text:
         return numbers
     start, stop, step = (*numbers, 1) if len(numbers) == 2 else numbers
     if step <= 0:
-        raise SpecError(f"grid step must be positive, got {step} in {text!r}")
+        raise SpecError(f"grid step must be positive, got {step} in {quote(text)}")
     if stop < start:
-        raise SpecError(f"grid range {text!r} is empty (stop before start)")
-    return list(range(start, stop + 1, step))
+        raise SpecError(f"grid range {quote(text)} is empty (stop before start)")
+    return range(start, stop + 1, step)
 
 
 def _column(name: str, values: Any, sym: sp.Symbol) -> np.ndarray:
-    if isinstance(values, (int, np.integer)) and not isinstance(values, bool):
-        values = [values]
-    items = list(values.tolist() if isinstance(values, np.ndarray) else values)
-    if not items:
+    if not len(values):
         raise SpecError(f"the grid of {name} is empty")
     lower = 1 if sym.is_positive else 0
+    if isinstance(values, range):
+        low, high = min(values[0], values[-1]), max(values[0], values[-1])
+        if low < lower:
+            raise ShapeError(f"{name} must be an integer of at least {lower}, got {low} in its grid")
+        if max(abs(low), abs(high)) < 2 ** 62:
+            return np.arange(values.start, values.stop, values.step, dtype=np.int64)
+        return np.array(list(values), dtype=object)
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
     for v in items:
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-            raise SpecError(f"grid values of {name} must be integers, got {v!r}")
+            raise SpecError(f"grid values of {name} must be integers, got "
+                            f"{'a ' + type(v).__name__ if not isinstance(v, float) else quote(repr(v))}")
+        if int(v).bit_length() > _MAX_BITS:
+            raise SpecError(f"a grid value of {name} has more than 1,000 digits")
         if v < lower:
             raise ShapeError(f"{name} must be an integer of at least {lower}, got {v} in its grid")
     ints = [int(v) for v in items]
@@ -98,52 +246,26 @@ def _column(name: str, values: Any, sym: sp.Symbol) -> np.ndarray:
 
 
 def sweep(derivation: "Derivation", grids: Mapping[str, Iterable[int]],
-          invalid: str = "error") -> SweepResult:
-    """Evaluate the total at every point of the Cartesian product of ``grids``.
+          invalid: str = "error", max_points: int | None = MAX_POINTS) -> SweepResult:
+    """Evaluate the total at every point of the Cartesian product of ``grids``, in memory.
 
     ``invalid="error"`` raises ShapeError naming the first invalid point and the layer;
-    ``invalid="skip"`` leaves such points out.
+    ``invalid="skip"`` leaves such points out.  More than ``max_points`` points is an
+    error (counted before anything is built); :class:`Sweep` streams larger grids.
     """
-    if invalid not in INVALID:
-        raise SpecError(f"invalid= must be one of {', '.join(INVALID)}, got {invalid!r}")
-    known = derivation.symbols
-    unknown = [n for n in grids if n not in known]
-    if unknown:
-        raise SpecError(f"unknown symbol {unknown[0]!r}; symbols: {', '.join(known) or 'none'}")
-    if not grids:
-        raise SpecError("a sweep needs at least one grid")
-    syms = [known[n] for n in grids]
-    missing = derivation.free_symbols - set(syms)
-    if missing:
-        raise MissingValueError("no value or grid for " + ", ".join(
-            f"{s.name} ({derivation.describe(s) or 'no description'})" for s in sort_symbols(missing)))
-    axes = [_column(n, v, s) for (n, v), s in zip(grids.items(), syms)]
-    points = int(np.prod([len(a) for a in axes], dtype=object))
-    if points > MAX_POINTS:
-        raise SpecError(f"the grid has {points:,} points; at most {MAX_POINTS:,} at once")
-    mesh = [m.ravel() for m in np.meshgrid(*axes, indexing="ij")] if len(axes) > 1 else axes
-    conditions = [c for c in derivation.conditions]
-    values, bounds = compile_exprs([derivation.total] + [c.relation for c in conditions], syms)
-    total, ok = _evaluate(values, bounds, mesh, points, axes)
-    columns = dict(zip(grids, mesh))
-    if not ok.all():
-        if invalid == "error":
-            i = int(np.argmin(ok))
-            point = ", ".join(f"{n}={int(c[i])}" for n, c in columns.items())
-            results = values(*(c[i:i + 1].astype(object) for c in mesh))[1:]
-            bad = next(c for c, r in zip(conditions, results) if not bool(r[0]))
-            where = "input" if bad.index == 0 else f"layer {bad.index} ({bad.layer})"
-            raise ShapeError(f"grid point {point}: {where}: {bad.reason} "
-                             f"({bad.relation} fails); skip such points with invalid='skip' (--skip-invalid)")
-        columns = {n: c[ok] for n, c in columns.items()}
-        total = total[ok]
-    columns["total"] = total
-    return SweepResult(tuple(grids), columns)
+    return Sweep(derivation, grids, invalid, max_points).collect()
 
 
-def _evaluate(values, bounds, mesh: list[np.ndarray], points: int,
-              axes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Totals (int64 or object) and validity of every point, exactly."""
+def _evaluate(values, bounds, mesh: list[np.ndarray], points: int, axes: list[np.ndarray],
+              has_total: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Totals (int64 or object) and validity of every point, exactly.  With
+    ``has_total=False`` every compiled expression is a condition (the totals are 0)."""
+    k = 1 if has_total else 0
+
+    def split(out, n, dtype):
+        return (_full(out[0], n, dtype) if has_total else np.zeros(n, dtype=np.int64)), \
+            _valid(out[k:], n)
+
     with np.errstate(over="ignore", invalid="ignore"):
         # the bound grows with every |value|, so the largest values bound the whole grid
         overall = bounds(*(float(np.max(np.abs(a.astype(np.float64)))) for a in axes))
@@ -152,26 +274,23 @@ def _evaluate(values, bounds, mesh: list[np.ndarray], points: int,
             # symbols only, and numpy broadcasting forms the full grid at the end.
             shape = tuple(len(a) for a in axes)
             out = values(*np.meshgrid(*axes, indexing="ij", sparse=True))
-            total = np.broadcast_to(np.asarray(out[0], dtype=np.int64), shape).ravel()
+            total = np.broadcast_to(np.asarray(out[0] if has_total else 0, dtype=np.int64),
+                                    shape).ravel()
             ok = np.ones(shape, dtype=bool)
-            for r in out[1:]:
+            for r in out[k:]:
                 ok &= np.broadcast_to(np.asarray(r, dtype=bool), shape)
             return total, ok.ravel()
         bound = np.broadcast_to(bounds(*(m.astype(np.float64) for m in mesh)), (points,))
     safe = bound < INT64_SAFE  # NaN or inf (too large for a float) is not safe
     if all(m.dtype != object for m in mesh) and safe.all():
-        out = values(*mesh)
-        return _full(out[0], points, np.int64), _valid(out[1:], points)
+        return split(values(*mesh), points, np.int64)
     total = np.empty(points, dtype=object)
     ok = np.empty(points, dtype=bool)
     for mask, dtype in ((safe, np.int64), (~safe, object)):
         if not mask.any():
             continue
-        part = [m[mask].astype(dtype) for m in mesh]
-        out = values(*part)
         n = int(mask.sum())
-        total[mask] = _full(out[0], n, object)
-        ok[mask] = _valid(out[1:], n)
+        total[mask], ok[mask] = split(values(*(m[mask].astype(dtype) for m in mesh)), n, object)
     if safe.all():
         total = total.astype(np.int64)
     return total, ok

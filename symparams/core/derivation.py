@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Mapping
 
+import numpy as np
 import sympy as sp
 
-from symparams.core.errors import MissingValueError, ShapeError, SpecError
+from symparams.core.errors import MissingValueError, ShapeError, SpecError, quote, shorten
 from symparams.core.layer import Layer, Weight
 from symparams.core.shape import Shape
-from symparams.core.symbols import sort_symbols
+from symparams.core.symbols import is_valid_name, make_symbol, sort_symbols
 
 if TYPE_CHECKING:
     from symparams.core.network import Network
@@ -173,37 +174,36 @@ class Derivation:
             names = ", ".join(f"{s.name} ({self.describe(s) or 'no description'})"
                               for s in sort_symbols(missing))
             raise MissingValueError(f"no value for {names}")
+        if not done.total.is_Integer:  # e.g. a value that is itself an unevaluated expression
+            raise SpecError(f"the total did not come out as an integer: {shorten(str(done.total))}")
         return int(done.total)
 
     def is_numeric(self) -> bool:
         return not self.free_symbols
 
-    def _mapping(self, values: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
-        from symparams.notation.expr import parse_expression
-
+    def _mapping(self, values: Mapping[Any, Any]) -> dict[sp.Symbol, sp.Expr]:
+        """``{symbol: value}`` from names (or plain ``sympy.Symbol`` keys, matched by
+        name) and values that are ints, expression text or sympy integer expressions."""
         known = self.symbols
         mapping: dict[sp.Symbol, sp.Expr] = {}
-        for name, value in values.items():
+        for key, value in values.items():
+            if isinstance(key, sp.Symbol):
+                name = key.name
+            elif isinstance(key, str):
+                name = key
+            else:
+                raise SpecError(f"a symbol is named by a string or a sympy Symbol, "
+                                f"got a {type(key).__name__}")
             if name not in known:
                 listing = ", ".join(known) or "none (the network is fully numeric)"
-                raise SpecError(f"unknown symbol {name!r}; symbols: {listing}")
+                raise SpecError(f"unknown symbol {quote(name)}; symbols: {listing}")
             sym = known[name]
-            nonneg = not sym.is_positive
-            if isinstance(value, bool) or isinstance(value, float):
-                raise SpecError(f"{name} must be an integer, got {value!r}")
-            if isinstance(value, int):
-                expr = sp.Integer(value)
-            elif isinstance(value, str):
-                expr = parse_expression(value, nonnegative=nonneg)
-            elif isinstance(value, sp.Expr):
-                expr = value
-            else:
-                raise SpecError(f"{name} must be an integer or an expression, got {value!r}")
+            expr = _value(name, value, nonnegative=not sym.is_positive, known=known)
             if expr.is_Rational:
-                lower = 0 if nonneg else 1
+                lower = 0 if not sym.is_positive else 1
                 if not expr.is_Integer or expr < lower:
                     raise ShapeError(f"{name} ({self.describe(sym)}) must be an integer of at "
-                                     f"least {lower}, got {expr}")
+                                     f"least {lower}, got {shorten(str(expr))}")
             mapping[sym] = expr
         return mapping
 
@@ -311,19 +311,76 @@ class Derivation:
 
         return solve(self, for_, max_params=max_params, min_params=min_params, equals=equals)
 
-    def sweep(self, invalid: str = "error", **grids: Any):
+    def sweep(self, invalid: str = "error", max_points: int | None = None, **grids: Any):
         """Exact totals over the Cartesian product of integer grids, e.g.
         ``sweep(h=range(16, 1025, 16), c=[8, 16])``: a ``SweepResult`` of numpy columns.
-        ``invalid="skip"`` drops invalid points instead of raising ShapeError."""
-        from symparams.algebra.sweep import sweep
+        ``invalid="skip"`` drops invalid points instead of raising ShapeError; more than
+        ``max_points`` points (default 10**7) is an error.  For larger grids, or to
+        stream CSV/JSON, use ``symparams.algebra.sweep.Sweep``."""
+        from symparams.algebra.sweep import MAX_POINTS, sweep
 
-        return sweep(self, grids, invalid=invalid)
+        return sweep(self, grids, invalid=invalid,
+                     max_points=MAX_POINTS if max_points is None else max_points)
 
     def valid(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
         """Whether every validity condition (and assumption) holds for these values."""
         from symparams.algebra.conditions import valid
 
         return valid(self, {**(values or {}), **kwargs})
+
+
+MAX_DIGITS = 1000
+"""Values with more decimal digits than this are refused (no size is that large)."""
+_MAX_BITS = int(MAX_DIGITS * 3.3219280948873626)  # log2(10)
+_ATOMS = (sp.Integer, sp.Rational, sp.Symbol)
+
+
+def _value(name: str, value: Any, *, nonnegative: bool,
+           known: Mapping[str, sp.Symbol]) -> sp.Expr:
+    """One value for the symbol ``name`` as an exact sympy expression, or SpecError."""
+    from symparams.notation.expr import parse_expression
+
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise SpecError(f"{name} must be an integer, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        expr: sp.Expr = sp.Integer(int(value))
+    elif isinstance(value, str):
+        if len(value) > 4 * MAX_DIGITS:
+            raise SpecError(f"the value of {name} is {len(value):,} characters long: "
+                            f"at most {4 * MAX_DIGITS:,}")
+        try:
+            expr = parse_expression(value, nonnegative=nonnegative)
+        except SpecError as err:
+            raise SpecError(f"the value of {name}: {err.message}", err.text, err.position) from None
+    elif isinstance(value, sp.Expr):
+        expr = value
+    elif isinstance(value, (float, np.floating)):
+        raise SpecError(f"{name} must be an integer, got the float {shorten(repr(value))}")
+    else:
+        raise SpecError(f"{name} must be an integer, a name or an expression, "
+                        f"got a {type(value).__name__}")
+    odd = [a for a in expr.atoms() if not isinstance(a, _ATOMS)] if not expr.is_Integer else []
+    if odd or expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        what = "a float" if expr.has(sp.Float) or isinstance(odd[0] if odd else None, sp.Float) \
+            else "not an integer expression"
+        raise SpecError(f"{name} must be an integer, got {shorten(_brief(expr))} ({what})")
+    for a in expr.atoms(sp.Rational):
+        if max(abs(a.p), a.q).bit_length() > _MAX_BITS:
+            raise SpecError(f"the value of {name} has more than {MAX_DIGITS:,} digits")
+    # names in the value mean the derivation's symbols of those names
+    bad = [s.name for s in expr.free_symbols if s.name not in known and not is_valid_name(s.name)]
+    if bad:
+        raise SpecError(f"invalid name {quote(bad[0])} in the value of {name}")
+    return expr.xreplace({s: known[s.name] if s.name in known
+                          else make_symbol(s.name, nonnegative=nonnegative)
+                          for s in expr.free_symbols if isinstance(s, sp.Symbol)})
+
+
+def _brief(expr: sp.Expr) -> str:
+    """``str(expr)`` unless a number in it is too long to print."""
+    if any(max(abs(a.p), a.q).bit_length() > _MAX_BITS for a in expr.atoms(sp.Rational)):
+        return "a number with more than 1,000 digits"
+    return str(expr)
 
 
 def jsonable(value: sp.Expr) -> int | str:
