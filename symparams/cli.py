@@ -36,7 +36,8 @@ SPEC, a notation or a spec file:
 
 exit status:
   0    success (verify: every layer agrees with PyTorch)
-  1    an impossible network (a layer does not fit its input); verify: PyTorch differs
+  1    an impossible network (a layer does not fit its input); verify: PyTorch
+       differs; solve: no value meets the goal
   2    a usage or spec error: bad notation or spec file, unset symbol, unsupported
        request, a file that cannot be read or written
   70   an internal error, a bug: please report it (SYMPARAMS_DEBUG=1 shows the traceback)

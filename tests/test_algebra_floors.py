@@ -106,7 +106,7 @@ def test_floor_plus_one_is_ceiling():
 
 
 # -- issue 9: ceil_mode pools in one ceiling, linear in size ---------------------------
-from symparams.algebra.floors import size  # noqa: E402
+from symparams.algebra.floors import shortest, size  # noqa: E402
 from symparams.core.shape import window_output_size  # noqa: E402
 from tests.reference import pool_size  # noqa: E402
 
@@ -213,3 +213,11 @@ def test_trivial_quotients_evaluate():
     for n in range(1, 12):
         for k in range(1, 6):
             assert FloorDiv(N * k - k, k).subs(N, n) == n - 1
+
+
+def test_a_rewrite_that_evaluates_is_a_form_too():
+    # floor((x - 1)/x) = ceil(0/x) = 0 for x >= 1: the other form is a number
+    x = sp.Symbol("x", integer=True, positive=True)
+    assert shortest(FloorDiv(x - 1, x) + 1) == 1
+    d = symparams.parse("I(x x x x 2)-C(x,1,s=x)-H(x)").derive()
+    assert d.rows[0].output_shape.spatial == (1, 1)

@@ -120,8 +120,9 @@ def _forms(expr: sp.Expr) -> list[sp.Expr]:
             other = FloorDiv(a + b - 1, b)
         if m != 0:
             forms.append(other + m)
-        oa, ob = other.args
-        forms.append(type(other)(oa + sp.expand_mul(ob * m), ob))
+        if isinstance(other, (FloorDiv, CeilDiv)):  # else it evaluated (ceil(0/x) = 0)
+            oa, ob = other.args
+            forms.append(type(other)(oa + sp.expand_mul(ob * m), ob))
     if b.is_Integer:
         # move whole multiples of b out of the numerator's constant: floor(n/2) - 2
         for f in forms[:]:
