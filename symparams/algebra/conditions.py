@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import sympy as sp
 
-from symparams.algebra.floors import _int_div_classes
+from symparams.algebra.floors import MERGE_SLACK, _int_div_classes, size
 from symparams.core.errors import MissingValueError, ShapeError
 
 if TYPE_CHECKING:
@@ -40,28 +40,36 @@ def _difference(rel: sp.Basic) -> sp.Expr | None:
 
 
 def _unfloor(d: sp.Expr) -> sp.Expr:
-    """``d' `` with ``d >= 0`` iff ``d' >= 0`` and one outer floor/ceiling fewer."""
+    """``d'`` with ``d >= 0`` iff ``d' >= 0`` and outer floors/ceilings rewritten away,
+    one at a time, while that does not make ``d`` longer than it was (with symbolic
+    strides, each rewrite multiplies every other term by the stride)."""
     FloorDiv, CeilDiv = _int_div_classes()
     for _ in range(8):
-        terms = sp.Add.make_args(d)
-        found = [(t, s) for t in terms for s in (1, -1)
-                 if isinstance(s * t, (FloorDiv, CeilDiv))]
+        found = []
+        for t in sp.Add.make_args(d):
+            if isinstance(t, (FloorDiv, CeilDiv)):
+                found.append((t, 1, t))
+            elif t.is_Mul and len(t.args) == 2 and t.args[0] == -1 \
+                    and isinstance(t.args[1], (FloorDiv, CeilDiv)):
+                found.append((t, -1, t.args[1]))
         if len(found) != 1:
             return d
-        term, sign = found[0]
-        f = sign * term
-        c = d - term
+        term, sign, f = found[0]
+        c = sp.Add(*(t for t in sp.Add.make_args(d) if t is not term))
         a, b = f.args
         if c.is_integer is not True or a.is_integer is not True or b.is_positive is not True:
             return d
         if sign == 1:
             # floor(a/b) >= -c  <=>  a + b c >= 0 ;  ceil(a/b) >= -c  <=>  a + b(c + 1) - 1 >= 0
-            d = a + sp.expand_mul(b * c) if isinstance(f, FloorDiv) \
+            new = a + sp.expand_mul(b * c) if isinstance(f, FloorDiv) \
                 else a + sp.expand_mul(b * (c + 1)) - 1
         else:
             # floor(a/b) <= c  <=>  b(c + 1) - a - 1 >= 0 ;  ceil(a/b) <= c  <=>  b c - a >= 0
-            d = sp.expand_mul(b * (c + 1)) - a - 1 if isinstance(f, FloorDiv) \
+            new = sp.expand_mul(b * (c + 1)) - a - 1 if isinstance(f, FloorDiv) \
                 else sp.expand_mul(b * c) - a
+        if size(new) > size(d) + MERGE_SLACK:
+            return d
+        d = new
     return d
 
 

@@ -46,6 +46,11 @@ def _positive_integer(e: sp.Expr) -> bool:
     return e.is_integer is True and e.is_positive is True
 
 
+MERGE_SLACK = 1
+"""Nested floors merge into one while the merged form is at most this much longer
+(in :func:`size` units: about one symbol and its operator per unit)."""
+
+
 def combine(cls, num: sp.Expr, den: sp.Expr) -> sp.Expr | None:
     """``cls(num, den)`` in a simpler exact form, or ``None`` to keep it as it is.
 
@@ -75,7 +80,13 @@ def combine(cls, num: sp.Expr, den: sp.Expr) -> sp.Expr | None:
             return None
         # ceil(a/b) = floor((a + b - 1)/b);  floor(a/b) = ceil((a - b + 1)/b)
         a = a + b - 1 if cls is FloorDiv else a - b + 1
-    return cls(a + sp.expand_mul(b * m), b * den)
+    merged_num, merged_den = a + sp.expand_mul(b * m), b * den
+    # One floor reads better than nested ones, unless merging makes it longer: with
+    # symbolic strides each merge multiplies every term by the stride, so one floor
+    # over L strided layers has ~L² symbols where the nested form has ~L.
+    if size(merged_num) + size(merged_den) > size(num) + size(den) + MERGE_SLACK:
+        return None
+    return cls(merged_num, merged_den)
 
 
 def _has_fraction(e: sp.Expr) -> bool:

@@ -299,6 +299,21 @@ def same_output_size(n: Expr, stride: Expr) -> Expr:
     return exact if exact is not None else CeilDiv(n, stride)
 
 
+BRIEF_NODES = 30
+
+
+def brief(expr: Expr) -> str:
+    """``expr`` as text for a condition's reason, or ``…`` when it is long.
+
+    Every layer's conditions carry reasons; printing deep symbolic sizes in them would
+    cost more than deriving them, and a reason quoting a 300-symbol size helps nobody.
+    """
+    for count, _ in enumerate(sp.preorder_traversal(expr)):
+        if count >= BRIEF_NODES:
+            return "…"
+    return str(expr)
+
+
 def product(values) -> Expr:
     return reduce(operator.mul, values, sp.Integer(1))
 

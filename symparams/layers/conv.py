@@ -9,7 +9,7 @@ import sympy as sp
 
 from symparams.core.errors import ShapeError
 from symparams.core.layer import Layer, Weight, hyper, register
-from symparams.core.shape import AXIS_NAMES, Shape, same_output_size, window_output_size
+from symparams.core.shape import AXIS_NAMES, Shape, brief, same_output_size, window_output_size
 
 
 def padding_per_axis(layer: Layer, padding: Any, rank: int) -> tuple[sp.Expr, ...] | str:
@@ -97,10 +97,10 @@ class Conv(Layer):
         if p != "same":
             for axis, n, ki, pi, di in zip(AXIS_NAMES[in_shape.rank], in_shape.spatial, k, p, d):
                 out.append((sp.Ge(n + 2 * pi, di * (ki - 1) + 1),
-                            f"the kernel ({di * (ki - 1) + 1}) must fit in the padded input "
-                            f"{axis} ({n + 2 * pi})"))
+                            f"the kernel ({brief(di * (ki - 1) + 1)}) must fit in the padded input "
+                            f"{axis} ({brief(n + 2 * pi)})"))
         if self.groups != 1:
             for what, c in (("input channels", in_shape.channels), ("filters", self.filters)):
                 out.append((sp.Eq(sp.Mod(c, self.groups), 0),
-                            f"groups ({self.groups}) must divide the {what} ({c})"))
+                            f"groups ({brief(self.groups)}) must divide the {what} ({brief(c)})"))
         return out

@@ -9,7 +9,7 @@ import sympy as sp
 
 from symparams.core.errors import NotSupportedError
 from symparams.core.layer import Layer, Weight, hyper, register
-from symparams.core.shape import Shape
+from symparams.core.shape import Shape, brief
 
 
 @register("prelu")
@@ -49,7 +49,7 @@ class PReLU(Layer):
         if isinstance(k, str) or k == 1:
             return []
         return [(sp.Eq(k, in_shape.channels), f"PReLU's num_parameters ({k}) must be 1 or the "
-                 f"input channels ({in_shape.channels})")]
+                 f"input channels ({brief(in_shape.channels)})")]
 
     def torch_num_parameters(self, in_shape: Shape) -> int:
         """``num_parameters`` of the equivalent ``torch.nn.PReLU``."""
