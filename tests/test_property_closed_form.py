@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import symparams
 from tests import reference
+from tests.torch_required import examples
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                        HealthCheck.data_too_large])
@@ -255,7 +256,7 @@ def check_point(template: Template, derivation, values: dict[str, int], conventi
     return True
 
 
-@settings(max_examples=20, **SETTINGS)
+@settings(max_examples=examples(20), **SETTINGS)
 @given(templates(), st.sampled_from(("pytorch", "keras")), st.data())
 def test_closed_form_equals_reference(template: Template, convention: str, data) -> None:
     d = derived(template.notation(), convention)
@@ -264,7 +265,7 @@ def test_closed_form_equals_reference(template: Template, convention: str, data)
         check_point(template, d, data.draw(points(template)), convention, call_valid=i == 0)
 
 
-@settings(max_examples=20, **SETTINGS)
+@settings(max_examples=examples(20), **SETTINGS)
 @given(templates(windows=(2, 5), ranks=(1,), max_ceil=1), st.data())
 def test_nested_floors_equal_reference(template: Template, data) -> None:
     """Strided layers in a row: the floors nest, and the combining step rewrites them."""
@@ -274,7 +275,7 @@ def test_nested_floors_equal_reference(template: Template, data) -> None:
                     call_valid=i == 0)
 
 
-@settings(max_examples=12, **SETTINGS)
+@settings(max_examples=examples(12), **SETTINGS)
 @given(templates(windows=(1, 3), max_ceil=1), st.data())
 def test_assume_divisible_formula_equals_reference(template: Template, data) -> None:
     """Without floors the formula is exact where every division is (the points drawn
