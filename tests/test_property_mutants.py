@@ -79,3 +79,23 @@ def test_derivative_in_a_symbol_outside_the_floors() -> None:
         pooled = reference.pool_size(reference.conv_size(n, k), 2, 2, 1, True)
         mapping = {symbols["n"]: n, symbols["k"]: k, symbols["l"]: l}
         assert derivative.xreplace(mapping) == k * l + pooled + 1
+
+
+def test_a_floor_after_a_layer_assumed_exact() -> None:
+    """assume_divisible for one layer only: the next layer floors an exact quotient,
+    ``floor(((n - 5)/2 - k + 1)/s) + 1``; checked at every point where 2 | n - 5."""
+    d = symparams.parse("I(n x 1)-C(1,5,s=2)-C(1,k,s=s)-F-H(1)").derive(
+        assume_divisible={"conv1d1"})
+    symbols = d.symbols
+    size = d.rows[1].output_shape.dims()[0]
+    checked = 0
+    for n, k, s in itertools.product(range(5, 60, 2), (1, 2, 3), (1, 2, 3, 4)):
+        first = (n - 5) // 2 + 1
+        if first < k:
+            continue
+        mapping = {symbols["n"]: n, symbols["k"]: k, symbols["s"]: s}
+        expected = reference.conv_size(first, k, s)
+        assert size.xreplace(mapping) == expected, (n, k, s)
+        assert d.total.xreplace(mapping) == (5 + 1) + (k + 1) + (expected + 1), (n, k, s)
+        checked += 1
+    assert checked > 200
