@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import symparams
 from tests.reference import conv_params, conv_size, dense_params, pool_size
+from tests.torch_required import examples
 
 
 @st.composite
@@ -54,7 +55,7 @@ def networks(draw):
     return "-".join(parts), values, (total if valid else None)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_symbolic_formula_equals_direct_computation(case):
     text, values, expected = case
@@ -70,7 +71,7 @@ def test_symbolic_formula_equals_direct_computation(case):
     assert type(total) is int and total == expected, (text, values)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.integers(1, 500), st.integers(1, 7), st.integers(1, 4), st.integers(0, 3),
        st.integers(1, 3), st.booleans())
 def test_single_window_formula_for_every_value(n, k, s, p, d, ceil):

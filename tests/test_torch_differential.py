@@ -1,7 +1,9 @@
 """Differential tests against PyTorch over random networks.
 
 Each example draws a network, writes it in our notation, and builds the same network
-directly with torch.nn (not through symparams.to_torch).  Torch is the oracle: when it
+directly with torch.nn (not through symparams.to_torch).  Every example asserts
+(``pytest --hypothesis-show-statistics`` counts them by outcome): ``networks`` draws
+any network, ``valid_networks`` only networks torch accepts by its documented rules.  Torch is the oracle: when it
 runs, every layer's output shape and parameter count and the total must equal ours,
 numerically and through the symbolic formula evaluated at the input size; when its
 constructor or forward pass refuses, symparams must refuse with a ShapeError or SpecError
@@ -14,10 +16,12 @@ from dataclasses import dataclass
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 
 import symparams
+from tests.reference import conv_size, pool_size
 from tests.torch_required import examples, require_torch
 
 torch = require_torch()
@@ -98,6 +102,73 @@ def networks(draw) -> Drawn:
     return Drawn(rank, sizes, channels, tuple(layers))
 
 
+@st.composite
+def valid_networks(draw) -> Drawn:
+    """Random networks that PyTorch accepts by construction, following its documented
+    rules as the sizes shrink: the dilated kernel fits in the padded input, groups divide
+    both channel counts, 'same' only at stride 1, pooling padding at most half the window,
+    at least one pooling window (ceil_mode: the window may overhang by stride - 1), and
+    AvgPool3d's input at least the window."""
+    rank = draw(st.sampled_from((1, 2, 3)))
+    sizes = tuple(draw(st.integers(1, MAX_SIZE[rank])) for _ in range(rank))
+    channels = draw(st.integers(1, 4))
+    current, c = list(sizes), channels
+    layers: list[tuple[str, dict]] = []
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(("conv", "conv", "pool", "pool", "bn", "dropout", "act")))
+        options: dict = {}
+        # one value for every axis (fitted to the smallest size) or one per axis
+        axes = [min(current)] * rank if draw(st.booleans()) else current
+        if kind == "conv":
+            stride = tuple(draw(st.integers(1, 3)) for _ in axes)
+            words = ["valid"] + (["same"] if set(stride) == {1} else [])
+            padding = draw(st.sampled_from([*words, "numbers", "numbers"]))
+            pads = tuple(draw(st.integers(0, 2)) for _ in axes) if padding == "numbers" \
+                else (0,) * rank
+            dilation = tuple(draw(st.integers(1, 2)) for _ in axes)
+            if padding == "same":
+                kernel = tuple(draw(st.integers(1, 4)) for _ in axes)
+            else:  # d (k - 1) + 1 <= n + 2p
+                kernel = tuple(draw(st.integers(1, min(4, (n + 2 * p - 1) // d + 1)))
+                               for n, p, d in zip(axes, pads, dilation))
+            groups = draw(st.sampled_from([g for g in (1, 1, 2, 3) if c % g == 0]))
+            filters = groups * draw(st.integers(1, max(1, 6 // groups)))
+            options = dict(filters=filters, kernel=kernel, stride=stride,
+                           padding=pads if padding == "numbers" else padding,
+                           dilation=dilation, groups=groups, bias=draw(st.booleans()))
+            if padding != "same":
+                current = [conv_size(n, k, s, p, d) for n, k, s, p, d
+                           in zip(current, kernel, stride, pads, dilation)]
+            c = filters
+        elif kind == "pool":
+            mode = draw(st.sampled_from(("max", "avg")))
+            ceil = draw(st.booleans())
+            kernel, stride, pads = [], [], []
+            for n in axes:
+                s = draw(st.integers(1, 3))
+                # n + 2p (+ s - 1 under ceil_mode) >= k with 2p <= k; avg 3-D: n >= k
+                top = n if mode == "avg" and rank == 3 else n + 2 + (s - 1 if ceil else 0)
+                k = draw(st.integers(1, min(4, top)))
+                low = max(0, -(-(k - n - (s - 1 if ceil else 0)) // 2))
+                kernel.append(k)
+                stride.append(s)
+                pads.append(draw(st.integers(low, max(low, k // 2))))
+            options = dict(kernel=tuple(kernel), stride=tuple(stride), padding=tuple(pads),
+                           ceil=ceil, mode=mode)
+            current = [pool_size(n, k, s, p, ceil) for n, k, s, p
+                       in zip(current, kernel, stride, pads)]
+        layers.append((kind, options))
+        assert min(current) >= 1
+    head = draw(st.lists(st.sampled_from(("dense", "dense", "bn", "dropout", "act")), max_size=3))
+    if head:
+        layers.append(("flatten", {}))
+        for kind in head:
+            options = dict(units=draw(st.integers(1, 5)), bias=draw(st.booleans())) \
+                if kind == "dense" else {}
+            layers.append((kind, options))
+    return Drawn(rank, sizes, channels, tuple(layers))
+
+
 def torch_modules(net: Drawn) -> tuple[list, int | None]:
     """The torch.nn modules, built from the drawn options alone, and the 1-based index of
     the first one whose constructor raised (None if all built)."""
@@ -150,15 +221,23 @@ def torch_run(net: Drawn):
     return shapes, [sum(p.numel() for p in m.parameters()) for m in modules]
 
 
+def _event(text: str) -> None:
+    """Count the example under ``text`` (``pytest --hypothesis-show-statistics``)."""
+    if currently_in_test_context():
+        event(text)
+
+
 def check(net: Drawn) -> None:
     expected = torch_run(net)
     text = net.notation()
     if isinstance(expected, int):
+        _event("asserted: torch refused, so does symparams")
         with pytest.raises((symparams.ShapeError, symparams.SpecError)) as err:
             symparams.parse(text).derive()
         assert f"layer {expected} (" in str(err.value), (text, str(err.value))
         assert "\n" not in str(err.value)
         return
+    _event("asserted: torch accepted, symparams agrees")
     shapes, params = expected
     d = symparams.parse(text).derive()
     assert len(d.rows) == len(shapes), text
@@ -188,25 +267,24 @@ def test_random_networks_agree_with_torch(net: Drawn) -> None:
 
 
 def accepted(net: Drawn):
-    """The torch model (lazy modules materialised) and its shapes and counts, or None."""
+    """The torch model (lazy modules materialised) and its shapes and counts; the
+    network must be one torch accepts (drawn by ``valid_networks``)."""
     modules, refused = torch_modules(net)
-    result = torch_run(net) if refused is None else None
-    if not isinstance(result, tuple):
-        return None
+    assert refused is None, (net.notation(), f"torch refused to build layer {refused}")
+    result = torch_run(net)
+    assert isinstance(result, tuple), (net.notation(), f"torch refused layer {result}")
     model = nn.Sequential(*modules).eval()
     with torch.no_grad():
         model(torch.zeros(1, net.channels, *net.sizes))  # materialise the lazy modules
     return model, result
 
 
-@settings(max_examples=examples(150), deadline=None,
+@settings(max_examples=examples(40), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(networks())
+@given(valid_networks())
 def test_from_torch_reads_random_models(net: Drawn) -> None:
-    found = accepted(net)
-    if found is None:
-        return
-    model, (shapes, params) = found
+    model, (shapes, params) = accepted(net)
+    _event("asserted: torch accepted, from_torch agrees")
     batch = (1,) if any(k in ("conv", "pool") for k, _ in net.layers) else ()
     d = symparams.from_torch(model, (*batch, net.channels, *net.sizes)).derive()
     assert [tuple(int(v) for v in r.output_shape.channels_first()) for r in d.rows] == shapes
@@ -228,12 +306,10 @@ def _model_values(sym, numeric) -> dict[str, int]:
 
 @settings(max_examples=examples(150), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(networks())
+@given(valid_networks())
 def test_to_torch_builds_random_networks(net: Drawn) -> None:
-    found = accepted(net)
-    if found is None:
-        return
-    _, (shapes, params) = found
+    _, (shapes, params) = accepted(net)
+    _event("asserted: torch accepted, to_torch agrees")
     built = symparams.parse(net.notation()).to_torch().eval()
     assert sum(p.numel() for p in built.parameters()) == sum(params)
     got = []

@@ -10,10 +10,15 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile("thorough", max_examples=20_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
+# mutation testing: the same examples on every run (a mutant's verdict is reproducible),
+# no shrinking (a failure is enough), fewer examples where a test asks examples()
+settings.register_profile("mutmut", max_examples=10, deadline=None, derandomize=True,
+                          database=None, phases=[Phase.explicit, Phase.generate],
+                          suppress_health_check=list(HealthCheck))
 if os.environ.get("SYMPARAMS_PROFILE"):
     settings.load_profile(os.environ["SYMPARAMS_PROFILE"])
 
