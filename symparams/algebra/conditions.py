@@ -73,7 +73,7 @@ def _unfloor(d: sp.Expr) -> sp.Expr:
     return d
 
 
-SMALL = 12  # terms of a difference up to which sympy decides the relation itself
+SMALL = 12  # terms (and 5x that in size) of a difference that sympy decides itself
 
 
 def inequality(d: sp.Expr) -> sp.Basic:
@@ -82,7 +82,7 @@ def inequality(d: sp.Expr) -> sp.Basic:
     for t in sp.Add.make_args(d):
         (right if t.could_extract_minus_sign() else left).append(t)
     lhs, rhs = sp.Add(*left), -sp.Add(*right)
-    if len(left) + len(right) <= SMALL:
+    if len(left) + len(right) <= SMALL and size(d) <= 5 * SMALL:
         return sp.Ge(lhs, rhs)
     # sympy's own decision costs assumption queries on every term; on long
     # differences decide by the structural bounds alone (d >= 0, or d <= -1)

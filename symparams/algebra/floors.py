@@ -16,6 +16,8 @@ size is short as soon as it exists.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 
@@ -89,9 +91,14 @@ def combine(cls, num: sp.Expr, den: sp.Expr) -> sp.Expr | None:
     return cls(merged_num, merged_den)
 
 
+@lru_cache(maxsize=1 << 16)
 def _has_fraction(e: sp.Expr) -> bool:
-    return any(not a.is_Integer for a in e.atoms(sp.Rational)) or \
-        any(p.exp.is_negative for p in e.atoms(sp.Pow))
+    """Whether ``e`` holds a fraction (a non-integer number or a negative power)."""
+    if e.is_Rational:
+        return not e.is_Integer
+    if e.is_Pow and e.exp.is_negative:
+        return True
+    return any(_has_fraction(a) for a in e.args)
 
 
 def _divide_out(cls, num: sp.Expr, den: sp.Expr) -> sp.Expr | None:
@@ -169,18 +176,15 @@ def shortest(expr: sp.Expr) -> sp.Expr:
     return min(forms, key=cost)
 
 
+@lru_cache(maxsize=1 << 16)
 def size(expr: sp.Expr) -> int:
     """How long ``expr`` reads: one per node, one per digit of a number
-    (much faster than printing it)."""
-    total = 0
-    for node in sp.preorder_traversal(expr):
-        if node.is_Integer:
-            total += len(str(abs(int(node))))
-        elif node.is_Rational:
-            total += len(str(abs(node.p))) + len(str(node.q))
-        else:
-            total += 1
-    return total
+    (much faster than printing it; remembered, as a deep network's sizes nest)."""
+    if expr.is_Integer:
+        return len(str(abs(int(expr))))
+    if expr.is_Rational:
+        return len(str(abs(expr.p))) + len(str(expr.q))
+    return 1 + sum(size(a) for a in expr.args)
 
 
 def relax(expr: sp.Expr, symbol: sp.Symbol | None = None) -> sp.Expr:

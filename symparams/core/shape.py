@@ -47,6 +47,26 @@ def _printmethods() -> set[str]:
     return found
 
 
+_PRINTED: dict[tuple, str] = {}
+_PRINTED_MAX = 20_000
+
+
+def _printed(expr: sp.Basic, printer, text) -> str:
+    """``text()``, remembered per expression and printer settings.
+
+    A deep network's sizes nest: each layer's size holds the previous one whole, so
+    printing every row would print the first layers' floors again and again (quadratic
+    work in depth); remembered, each floor is printed once.
+    """
+    key = (expr, type(printer), repr(sorted(printer._settings.items())))
+    found = _PRINTED.get(key)
+    if found is None:
+        if len(_PRINTED) >= _PRINTED_MAX:
+            _PRINTED.clear()
+        found = _PRINTED[key] = text()
+    return found
+
+
 class _IntDiv:
     """Common part of FloorDiv and CeilDiv: ``round(num/den)`` kept as two arguments.
 
@@ -116,15 +136,21 @@ class _IntDiv:
 
     # -- printing ----------------------------------------------------------------------
     def _sympystr(self, printer) -> str:
-        num, den = self.args
-        num_s = printer.parenthesize(num, sp.printing.precedence.PRECEDENCE["Mul"])
-        den_s = printer.parenthesize(den, sp.printing.precedence.PRECEDENCE["Mul"] + 1)
-        return f"{self._symbol}({num_s}/{den_s})"
+        def text() -> str:
+            num, den = self.args
+            num_s = printer.parenthesize(num, sp.printing.precedence.PRECEDENCE["Mul"])
+            den_s = printer.parenthesize(den, sp.printing.precedence.PRECEDENCE["Mul"] + 1)
+            return f"{self._symbol}({num_s}/{den_s})"
+
+        return _printed(self, printer, text)
 
     def _latex(self, printer, exp=None) -> str:
-        left, right = self._latex_delims
-        num, den = (printer._print(a) for a in self.args)
-        tex = rf"\left{left} \frac{{{num}}}{{{den}}} \right{right}"
+        def text() -> str:
+            left, right = self._latex_delims
+            num, den = (printer._print(a) for a in self.args)
+            return rf"\left{left} \frac{{{num}}}{{{den}}} \right{right}"
+
+        tex = _printed(self, printer, text)
         return tex if exp is None else f"{tex}^{{{exp}}}"  # sympy passes exp for a power
 
     def _print_plain(self, printer, *args, **kwargs) -> str:
@@ -297,6 +323,19 @@ def same_output_size(n: Expr, stride: Expr) -> Expr:
     """Keras ``padding='same'``: ``ceil(n/s)`` (PyTorch allows 'same' only at stride 1)."""
     exact = _exact_quotient(n, stride)
     return exact if exact is not None else CeilDiv(n, stride)
+
+
+def at_least(a: Expr, b: Expr) -> sp.Basic:
+    """``a >= b``: ``sp.true`` or ``sp.false`` when numbers decide it, else unevaluated.
+
+    sympy would try to decide a symbolic ``a >= b`` from assumptions, which on a deep
+    network's nested sizes costs more than the rest of the layer; the derivation's
+    :func:`~symparams.algebra.conditions.simplify_conditions` decides each one later.
+    """
+    d = a - b
+    if d.is_Number:
+        return sp.true if d >= 0 else sp.false
+    return sp.Ge(a, b, evaluate=False)
 
 
 BRIEF_NODES = 30

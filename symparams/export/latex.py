@@ -75,6 +75,22 @@ class SymparamsLatexPrinter(LatexPrinter):
         return super()._print_Symbol(expr, style=style)
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
+        # A deep network's sizes nest (each holds the previous layer's whole), and the
+        # table, the equations and the conditions print the same sub-expressions many
+        # times: each is printed once per printer.
+        if not isinstance(expr, sp.Basic) or expr.is_Atom and not expr.is_Symbol:
+            return self._print_once(expr, **kwargs)
+        try:
+            key = (expr, tuple(sorted(kwargs.items())))
+            hash(key)
+        except TypeError:
+            return self._print_once(expr, **kwargs)
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = self._print_once(expr, **kwargs)
+        return memo[key]
+
+    def _print_once(self, expr: Any, **kwargs: Any) -> str:
         from symparams.core.shape import CeilDiv, FloorDiv
 
         if self._settings["slash_floors"] and isinstance(expr, (FloorDiv, CeilDiv)):

@@ -9,7 +9,8 @@ import sympy as sp
 
 from symparams.core.errors import ShapeError
 from symparams.core.layer import Layer, Weight, hyper, register
-from symparams.core.shape import AXIS_NAMES, Shape, brief, same_output_size, window_output_size
+from symparams.core.shape import (AXIS_NAMES, Shape, at_least, brief, same_output_size,
+                                   window_output_size)
 
 
 def padding_per_axis(layer: Layer, padding: Any, rank: int) -> tuple[sp.Expr, ...] | str:
@@ -96,7 +97,7 @@ class Conv(Layer):
         out: list[tuple[sp.Basic, str]] = []
         if p != "same":
             for axis, n, ki, pi, di in zip(AXIS_NAMES[in_shape.rank], in_shape.spatial, k, p, d):
-                out.append((sp.Ge(n + 2 * pi, di * (ki - 1) + 1),
+                out.append((at_least(n + 2 * pi, di * (ki - 1) + 1),
                             f"the kernel ({brief(di * (ki - 1) + 1)}) must fit in the padded input "
                             f"{axis} ({brief(n + 2 * pi)})"))
         if self.groups != 1:

@@ -9,7 +9,7 @@ import sympy as sp
 
 from symparams.core.errors import SpecError, quote
 from symparams.core.layer import Layer, hyper, register, suggest
-from symparams.core.shape import AXIS_NAMES, Shape, brief
+from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief
 from symparams.layers.conv import padding_per_axis, spatial_input, window_sizes
 
 MODES = ("max", "avg")
@@ -83,14 +83,14 @@ class Pool(Layer):
         out: list[tuple[sp.Basic, str]] = []
         for axis, n, ki, pi, si in zip(AXIS_NAMES[in_shape.rank], in_shape.spatial, k, p, s):
             if self.ceil_mode:  # PyTorch only needs one output: the window may overhang by s - 1
-                out.append((sp.Ge(n + 2 * pi + si - 1, ki),
+                out.append((at_least(n + 2 * pi + si - 1, ki),
                             f"the pool window ({brief(ki)}) must fit in the padded input {axis} "
                             f"({brief(n + 2 * pi)}) plus stride - 1 ({brief(si - 1)}) under ceil_mode"))
             else:
-                out.append((sp.Ge(n + 2 * pi, ki), f"the pool window ({brief(ki)}) must fit in the "
+                out.append((at_least(n + 2 * pi, ki), f"the pool window ({brief(ki)}) must fit in the "
                             f"padded input {axis} ({brief(n + 2 * pi)})"))
             if self.mode == "avg" and in_shape.rank == 3:  # a check of PyTorch's avg_pool3d
-                out.append((sp.Ge(n, ki), f"avgpool3d: the input {axis} ({brief(n)}) must be at least "
+                out.append((at_least(n, ki), f"avgpool3d: the input {axis} ({brief(n)}) must be at least "
                             f"the pool size ({brief(ki)}), padding aside"))
             if pi != 0:
                 out.append((sp.Le(2 * pi, ki),
