@@ -187,6 +187,13 @@ def size(expr: sp.Expr) -> int:
     return 1 + sum(size(a) for a in expr.args)
 
 
+@lru_cache(maxsize=1 << 16)
+def depth(expr: sp.Expr) -> int:
+    """How deeply ``expr`` nests (1 for an atom): sympy and Python's own parser recurse
+    once per level, so very deep sizes cannot be printed or compiled."""
+    return 1 + max((depth(a) for a in expr.args), default=0)
+
+
 def relax(expr: sp.Expr, symbol: sp.Symbol | None = None) -> sp.Expr:
     """``expr`` with every floor/ceiling ``a/b`` (that depends on ``symbol``, if given)
     replaced by ``a/b`` and every such Piecewise by its first branch: equal to

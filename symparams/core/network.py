@@ -8,11 +8,16 @@ from typing import Iterable
 
 import sympy as sp
 
+from symparams.algebra.floors import depth
 from symparams.core.derivation import CONVENTIONS, Condition, Derivation, Row
-from symparams.core.errors import ShapeError, SpecError, SymparamsError
+from symparams.core.errors import NotSupportedError, ShapeError, SpecError, SymparamsError
 from symparams.core.layer import Layer, substitute_layer
 from symparams.core.shape import Shape, exact_division
 from symparams.core.symbols import make_symbol
+
+MAX_DEPTH = 120
+"""The deepest a size expression may nest: past it, sympy's printers and Python's parser
+(codegen) run out of recursion (a 240-layer I-C-P-C-P-… stack is within it)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,11 @@ class Network:
                 weights = layer.weights(shape)
             except ShapeError as err:
                 raise self._context(err, index, name, layer, shape) from None
+            if any(depth(d) > MAX_DEPTH for d in out.dims()):
+                raise self._context(NotSupportedError(
+                    f"its output size nests more than {MAX_DEPTH} levels deep, too deep to print "
+                    "or evaluate; give some sizes numbers (--set NAME=VALUE)"), index, name,
+                    layer, shape)
             conditions.extend(Condition(rel, reason, index, name) for rel, reason in checked)
             conditions.extend(Condition(rel, reason, index, name, assumed=True)
                               for rel, reason in assumed)
@@ -143,7 +153,7 @@ class Network:
     @staticmethod
     def _context(err: SymparamsError, index: int, name: str, layer: Layer,
                  shape: Shape) -> SymparamsError:
-        where = "input" if index == 0 else f"layer {index} ({name}, {layer.describe()}) on input {shape}"
+        where = "input" if index == 0 else f"layer {index} ({name}, {layer.describe()}) on input {shape.brief()}"
         return type(err)(f"{where}: {err}")
 
     def to_torch(self, *, device="cpu", **values):

@@ -398,6 +398,10 @@ class Shape:
     def free_symbols(self) -> set:
         return set().union(*(d.free_symbols for d in self.dims()))
 
+    def brief(self) -> str:
+        """For messages: like ``str()``, with a long size shown as ``…`` (see :func:`brief`)."""
+        return " × ".join(brief(d) for d in self.dims())
+
     def __str__(self) -> str:
         """``24 × 24 × 4``; a compound size in parentheses: ``(n - 4) × (n - 4) × 4``."""
         dims = self.dims()

@@ -224,8 +224,12 @@ def latexify_renderings(derivation, name: str = "total_params") -> tuple[str, st
     import latexify
 
     fn = load_function(to_function(derivation, name, docstring=False, checks=False), name)
-    formula = latexify.get_latex(fn, reduce_assignments=True)
-    algorithm = str(latexify.algorithmic(fn))
+    try:
+        formula = latexify.get_latex(fn, reduce_assignments=True)
+        algorithm = str(latexify.algorithmic(fn))
+    except RecursionError:  # latexify inlines every layer into one formula, recursively
+        raise NotSupportedError("the network is too deep for latexify's one-formula "
+                                "rendering; use --format latex or python") from None
     return formula, algorithm
 
 

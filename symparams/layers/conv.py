@@ -38,11 +38,11 @@ def window_sizes(spatial: tuple[sp.Expr, ...], kernel: tuple[sp.Expr, ...],
 def spatial_input(layer: Layer, in_shape: Shape) -> None:
     if in_shape.is_vector:
         raise ShapeError(f"{layer.kind} needs a 1-D, 2-D or 3-D input with channels, "
-                         f"got a vector of {in_shape.channels}")
+                         f"got a vector of {brief(in_shape.channels)}")
     ndim = getattr(layer, "ndim", None)
     if ndim is not None and ndim != in_shape.rank:
         raise ShapeError(f"{layer.kind}{ndim}d needs a {ndim}-D input, "
-                         f"got {in_shape.rank}-D ({in_shape})")
+                         f"got {in_shape.rank}-D ({in_shape.brief()})")
 
 
 @register("conv")

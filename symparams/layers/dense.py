@@ -27,7 +27,7 @@ class Dense(Layer):
 
     def output_shape(self, in_shape: Shape) -> Shape:
         if not in_shape.is_vector:
-            raise ShapeError(f"dense needs a vector input, got {in_shape}; add a flatten")
+            raise ShapeError(f"dense needs a vector input, got {in_shape.brief()}; add a flatten")
         return Shape((), self.units)
 
     def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
