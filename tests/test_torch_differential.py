@@ -67,6 +67,17 @@ def _per_axis(draw, rank: int, values: st.SearchStrategy) -> tuple[int, ...]:
     return tuple(draw(values) for _ in range(rank))
 
 
+def _head(draw) -> list[tuple[str, dict]]:
+    """Up to three layers after a flatten: dense, batch norm, dropout, activation."""
+    head = draw(st.lists(st.sampled_from(("dense", "dense", "bn", "dropout", "act")), max_size=3))
+    layers: list[tuple[str, dict]] = [("flatten", {})] if head else []
+    for kind in head:
+        options = dict(units=draw(st.integers(1, 5)), bias=draw(st.booleans())) \
+            if kind == "dense" else {}
+        layers.append((kind, options))
+    return layers
+
+
 @st.composite
 def networks(draw) -> Drawn:
     rank = draw(st.sampled_from((1, 2, 3)))
@@ -92,13 +103,7 @@ def networks(draw) -> Drawn:
                            padding=_per_axis(draw, rank, st.integers(0, 2)),
                            ceil=draw(st.booleans()), mode=draw(st.sampled_from(("max", "avg"))))
         layers.append((kind, options))
-    head = draw(st.lists(st.sampled_from(("dense", "dense", "bn", "dropout", "act")), max_size=3))
-    if head:
-        layers.append(("flatten", {}))
-        for kind in head:
-            options = dict(units=draw(st.integers(1, 5)), bias=draw(st.booleans())) \
-                if kind == "dense" else {}
-            layers.append((kind, options))
+    layers += _head(draw)
     return Drawn(rank, sizes, channels, tuple(layers))
 
 
@@ -159,13 +164,7 @@ def valid_networks(draw) -> Drawn:
                        in zip(current, kernel, stride, pads)]
         layers.append((kind, options))
         assert min(current) >= 1
-    head = draw(st.lists(st.sampled_from(("dense", "dense", "bn", "dropout", "act")), max_size=3))
-    if head:
-        layers.append(("flatten", {}))
-        for kind in head:
-            options = dict(units=draw(st.integers(1, 5)), bias=draw(st.booleans())) \
-                if kind == "dense" else {}
-            layers.append((kind, options))
+    layers += _head(draw)
     return Drawn(rank, sizes, channels, tuple(layers))
 
 

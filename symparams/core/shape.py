@@ -99,6 +99,16 @@ class _IntDiv:
         num, den = self.args
         return num / den
 
+    @classmethod
+    def eval(cls, num, den):
+        if _is_number(num) and _is_number(den):
+            return cls._plain(num / den)
+        if den == 1:
+            return num
+        if num == 0 or num == den:
+            return num / den
+        return _combine(cls, num, den)
+
     # -- one-argument semantics of what floor/ceiling/RoundFunction read from args[0] --
     @classmethod
     def _eval_number(cls, arg):
@@ -182,16 +192,6 @@ class FloorDiv(_IntDiv, sp.floor):
     _plain = sp.floor
     _latex_delims = (r"\lfloor", r"\rfloor")
 
-    @classmethod
-    def eval(cls, num, den):
-        if _is_number(num) and _is_number(den):
-            return sp.floor(num / den)
-        if den == 1:
-            return num
-        if num == 0 or num == den:
-            return num / den
-        return _combine(cls, num, den)
-
     def _eval_is_negative(self):
         num, den = self.args
         return num.is_negative if den.is_positive else None
@@ -217,16 +217,6 @@ class CeilDiv(_IntDiv, sp.ceiling):
     _symbol = "ceiling"
     _plain = sp.ceiling
     _latex_delims = (r"\lceil", r"\rceil")
-
-    @classmethod
-    def eval(cls, num, den):
-        if _is_number(num) and _is_number(den):
-            return sp.ceiling(num / den)
-        if den == 1:
-            return num
-        if num == 0 or num == den:
-            return num / den
-        return _combine(cls, num, den)
 
     def _eval_is_positive(self):
         num, den = self.args
