@@ -92,3 +92,14 @@ def test_exact_quotient_over_a_denominator_not_known_positive():
     assert rel == sp.Eq(sp.Mod(n / d, 2), 0)
     assert reason == f"assuming 2 divides {n / d}"
     assert value == n / (2 * d)
+
+
+@pytest.mark.parametrize("num, den, dividend", [
+    # sympy writes Mod(2n, 4) as 2*Mod(n, 2): the reason still names 2n, not 2
+    (2 * n, 4, "2*n"), (6 * n, 4, "6*n"), (4 * n - 6, 6, "4*n - 6"),
+])
+def test_the_reason_names_the_whole_dividend(num, den, dividend):
+    value, (rel, reason) = exact_quotient(num, sp.Integer(den))
+    assert reason == f"assuming {den} divides {dividend}"
+    for v in range(1, 30):
+        assert bool(rel.xreplace({n: sp.Integer(v)})) == (num.xreplace({n: v}) % den == 0)

@@ -139,3 +139,10 @@ def test_a_denominator_not_known_positive_is_refused():
     d = sp.Symbol("d", integer=True)  # may be zero or negative: no exact floor division
     with pytest.raises(NotSupportedError, match="denominator d"):
         compile_exprs([n / d], [n, d])
+
+
+def test_unsupported_expressions_are_named():
+    with pytest.raises(NotSupportedError, match=r"cannot evaluate Pow exactly: sqrt\(n\)"):
+        compile_exprs([sp.sqrt(n)], [n])
+    with pytest.raises(NotSupportedError, match=r"cannot evaluate Mod\(n/2, 3\) exactly"):
+        compile_exprs([sp.Mod(n / 2, 3) + n], [n])
