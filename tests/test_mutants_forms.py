@@ -8,10 +8,13 @@ those hand-written counts.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sympy as sp
 
 import symparams
+from symparams.algebra import forms
 from symparams.core.errors import NotSupportedError, SpecError
 
 x = sp.Symbol("x", integer=True, positive=True)
@@ -54,13 +57,18 @@ def test_non_trainable_rows_take_the_form_too():
 
 @pytest.mark.parametrize("form, by, message", [
     ("expanded", "x", "by= applies to the 'collected' and 'factored' forms"),
-    ("collected", None, "form 'collected' needs a symbol to collect by"),
+    ("collected", None, "form 'collected' needs a symbol to collect by (by=...)"),
     ("tidy", None, "form must be one of expanded, factored, collected, got 'tidy'"),
     ("collected", "z", "unknown symbol 'z'; symbols: x, y"),
 ])
 def test_form_errors(form, by, message):
-    with pytest.raises(SpecError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(SpecError, match="^" + re.escape(message)):
         _derive("I(x)-H(y)-O(3)").simplify(form, by=by)
+
+
+def test_unknown_symbol_of_a_numeric_network():
+    with pytest.raises(SpecError, match=r"^unknown symbol 'x'; symbols: none$"):
+        symparams.parse("I(3)-H(2)").derive().simplify("collected", by="x")
 
 
 def test_symbols_given_as_names_or_symbols():
@@ -109,3 +117,37 @@ def test_diff_inside_a_floor_suggests_the_difference():
                        match=r"not differentiable in n: n appears inside a floor or ceiling; "
                              r"use diff\('n', discrete=True\)"):
         cnn.diff("n")
+
+
+def test_collected_coefficients_are_factored():
+    d = _derive("I(x)-H(2*y)")  # x*2y + 2y
+    for form in ("collected", "factored"):
+        total = d.simplify(form, by="y").total
+        assert str(total) == str(sp.collect(2 * x * y + 2 * y, [y], func=sp.factor))
+        assert str(total) != str(sp.collect(2 * x * y + 2 * y, [y]))  # 2*y*(x + 1), not y*(2*x + 2)
+
+
+def test_factored_non_trainable_counts():
+    d = _derive("I(x)-H(y+1)-B")  # batchnorm on y + 1 features: 2(y + 1) non-trainable
+    assert str(d.simplify("factored").rows[1].non_trainable) == str(sp.factor(2 * y + 2))
+
+
+def test_leading_term_keeps_floors_of_other_symbols():
+    d = symparams.parse("I(n x n x 1)-C(4,3)-P(2)-H(h)").derive()
+    h, n = d.symbols["h"], d.symbols["n"]
+    # by hand: conv 3*3*1*4 + 4 = 40; pooled side floor((n - 2)/2); dense 4*side**2*h + h
+    lead = d.leading_term("h")
+    for v in range(3, 30):
+        assert lead.subs(n, v) == (4 * ((v - 2) // 2) ** 2 + 1) * h
+    assert str(d.diff("h")) == str(lead / h)  # h is outside every floor: a plain derivative
+
+
+def test_leading_term_of_a_total_without_the_symbol():
+    assert _derive("I(x)-A(relu)").leading_term("x") == 0
+
+
+def test_diff_of_several_symbols_and_its_default():
+    d = _derive("I(x)-H(y)")  # x*y + y
+    assert d.diff("x") == y and d.diff("y") == x + 1
+    sq = _derive("I(x)-H(x)")  # x*x + x: derivative 2x + 1, forward difference 2x + 2
+    assert forms.diff(sq, "x") == 2 * x + 1  # the derivative unless discrete=True is asked
