@@ -14,7 +14,7 @@ import tempfile
 import threading
 from typing import Any, Iterable, Iterator, Sequence
 
-from symparams.core.errors import ShapeError, SpecError, SymparamsError, printable, quote, shorten
+from symparams.core.errors import ShapeError, SpecError, SymparamsError, quote, shorten
 
 # Modules that add a subcommand: each has ``add_command(subparsers)``, which adds its
 # parser and sets ``run`` (args -> text, or chunks of text, to print) as a default.
@@ -41,7 +41,8 @@ exit status:
   2    a usage or spec error: bad notation or spec file, unset symbol, unsupported
        request, a file that cannot be read or written
   70   an internal error, a bug: please report it (SYMPARAMS_DEBUG=1 shows the traceback)
-  130  interrupted; 143 terminated (SIGTERM). -o then leaves no file behind.
+  130  interrupted; 143 terminated (SIGTERM), 129 hung up (SIGHUP). -o then
+       leaves no file behind.
 """
 
 
@@ -51,6 +52,18 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
     def _format_usage(self, *args: Any, **kwargs: Any) -> str:
         return super()._format_usage(*args, **kwargs).replace("[SPEC]", "SPEC")
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors as printable and short as symparams' own."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {shorten(message, 300)}\n")
 
 
 class OutputError(SymparamsError, OSError):
@@ -271,11 +284,11 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold SIGTERM and SIGINT until the block ends (no-op where unsupported)."""
+    """Hold SIGTERM, SIGHUP and SIGINT until the block ends (no-op where unsupported)."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {*_STOP_SIGNALS, signal.SIGINT})
     try:
         yield
     finally:
@@ -314,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     load_formats()
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="symparams", epilog=EPILOG, formatter_class=_HelpFormatter,
         description="Closed-form, exact formulas for the output shapes and parameter counts "
         "of neural networks.")
@@ -357,16 +370,16 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (see ``EPILOG``: 0 ok, 1 impossible network,
     2 bad input, 70 internal error, 130 interrupted, 143 terminated)."""
-    previous = None
+    previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        previous = {sig: signal.signal(sig, _terminate) for sig in _STOP_SIGNALS}
     try:
         return _main(argv)
-    except Terminated:
-        return EXIT_TERMINATED
+    except Terminated as stop:
+        return 128 + stop.args[0]
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -388,6 +401,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_IMPOSSIBLE if isinstance(err, ShapeError) else EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except MemoryError:
+        print("symparams: error: out of memory; ask for less (a smaller grid, fewer "
+              "symbols, a simpler form)", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:  # a reader such as head stopped: not an error
         with contextlib.suppress(Exception):  # no second complaint when Python flushes stdout
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

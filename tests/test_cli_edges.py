@@ -216,7 +216,8 @@ sys.exit(cli.main(["derive", "I(4)-O(2)", "-o", sys.argv[1]]))
 
 
 @pytest.mark.parametrize("existing", [False, True])
-def test_sigterm_while_writing_leaves_nothing_behind(tmp_path, existing):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+def test_sigterm_while_writing_leaves_nothing_behind(tmp_path, existing, signum):
     target = tmp_path / "out.txt"
     if existing:
         target.write_text("old")
@@ -226,8 +227,8 @@ def test_sigterm_while_writing_leaves_nothing_behind(tmp_path, existing):
         assert child.stderr.readline() == "writing\n"
         temps = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
         assert len(temps) == 1 and temps[0].read_text() in ("", "first chunk\n")
-        child.send_signal(signal.SIGTERM)
-        assert child.wait(timeout=30) == 143
+        child.send_signal(signum)
+        assert child.wait(timeout=30) == 128 + signum
     finally:
         if child.poll() is None:
             child.kill()

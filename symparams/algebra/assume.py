@@ -15,7 +15,7 @@ from typing import Iterable
 
 import sympy as sp
 
-from symparams.core.errors import ShapeError, SpecError
+from symparams.core.errors import ShapeError, SpecError, shorten
 
 
 def divisible_option(value: bool | str | Iterable[str]) -> bool | frozenset[str]:
@@ -29,7 +29,7 @@ def divisible_option(value: bool | str | Iterable[str]) -> bool | frozenset[str]
     try:
         names = frozenset(value)
     except TypeError:
-        raise SpecError(f"assume_divisible takes True, False or layer names, got {value!r}") from None
+        raise SpecError(f"assume_divisible takes True, False or layer names, got {shorten(repr(value))}") from None
     if not all(isinstance(n, str) for n in names):
         raise SpecError(f"assume_divisible takes layer names, got {sorted(map(repr, names))}")
     return names

@@ -194,6 +194,22 @@ def depth(expr: sp.Expr) -> int:
     return 1 + max((depth(a) for a in expr.args), default=0)
 
 
+@lru_cache(maxsize=1 << 16)
+def degree(expr: sp.Expr) -> int:
+    """An upper bound on the total degree of ``expr`` in its symbols, from its structure
+    (a floor counts as its argument): ``degree((a*b)**3 + c) = 6``."""
+    if expr.is_Symbol:
+        return 1
+    if expr.is_Number or not expr.args:
+        return 0
+    if expr.is_Mul:
+        return sum(degree(a) for a in expr.args)
+    if expr.is_Pow:
+        e = expr.exp
+        return degree(expr.base) * (abs(int(e)) if e.is_Integer else 1) + degree(e)
+    return max(degree(a) for a in expr.args)
+
+
 def relax(expr: sp.Expr, symbol: sp.Symbol | None = None) -> sp.Expr:
     """``expr`` with every floor/ceiling ``a/b`` (that depends on ``symbol``, if given)
     replaced by ``a/b`` and every such Piecewise by its first branch: equal to

@@ -4,12 +4,13 @@ terms and sensitivities."""
 from __future__ import annotations
 
 from dataclasses import replace
+from math import comb, prod
 from typing import TYPE_CHECKING, Sequence
 
 import sympy as sp
 
 from symparams.algebra.floors import contains_int_div, relax
-from symparams.core.errors import NotSupportedError, SpecError
+from symparams.core.errors import NotSupportedError, SpecError, quote, shorten
 
 if TYPE_CHECKING:
     from symparams.core.derivation import Derivation
@@ -28,13 +29,32 @@ def symbols_of(derivation: "Derivation", names) -> list[sp.Symbol]:
     for n in names:
         name = n.name if isinstance(n, sp.Symbol) else str(n)
         if name not in known:
-            raise SpecError(f"unknown symbol {name!r}; symbols: {', '.join(known) or 'none'}")
+            raise SpecError(f"unknown symbol {quote(name)}; symbols: {shorten(', '.join(known), 300) or 'none'}")
         out.append(known[name])
     return out
 
 
+MAX_TERMS = 20_000
+"""The most terms a total may expand to before ``simplify`` refuses (expanding
+``(a + b + c + d)**64`` alone would take minutes and gigabytes)."""
+
+
+def expanded_terms(expr: sp.Expr) -> int:
+    """An upper bound on the number of terms of ``expr`` expanded."""
+    if expr.is_Add:
+        return sum(expanded_terms(a) for a in expr.args)
+    if expr.is_Mul:
+        return prod(expanded_terms(a) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
+        t, e = expanded_terms(expr.base), int(expr.exp)
+        return comb(e + t - 1, t - 1) if t > 1 else 1
+    return max((expanded_terms(a) for a in expr.args), default=1)  # inside a floor
+
+
 def in_form(expr: sp.Expr, form: str, by: Sequence[sp.Symbol] = ()) -> sp.Expr:
     """``expr`` expanded, factored, or collected in powers of ``by`` (coefficients factored)."""
+    if form in FORMS and expanded_terms(expr) > MAX_TERMS:
+        raise NotSupportedError(f"the {form} form would have more than {MAX_TERMS:,} terms")
     if form == "expanded":
         return sp.expand(expr)
     if form == "factored":
@@ -43,7 +63,7 @@ def in_form(expr: sp.Expr, form: str, by: Sequence[sp.Symbol] = ()) -> sp.Expr:
         if not by:
             raise SpecError("form 'collected' needs a symbol to collect by (by=...)")
         return sp.collect(sp.expand(expr), list(by), func=sp.factor)
-    raise SpecError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    raise SpecError(f"form must be one of {', '.join(FORMS)}, got {quote(form)}")
 
 
 def simplify(derivation: "Derivation", form: str, by=None) -> "Derivation":

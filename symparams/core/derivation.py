@@ -92,13 +92,14 @@ class Derivation:
     total_form: sp.Expr | None = field(default=None, compare=False, repr=False)
 
     # -- totals ----------------------------------------------------------------
-    @property
+    @cached_property
     def trainable(self) -> sp.Expr:
-        return sum((r.trainable for r in self.rows), sp.Integer(0))
+        # one Add of all rows: adding them one by one re-sorts the growing sum each time
+        return sp.Add(*(r.trainable for r in self.rows))
 
-    @property
+    @cached_property
     def non_trainable(self) -> sp.Expr:
-        return sum((r.non_trainable for r in self.rows), sp.Integer(0))
+        return sp.Add(*(r.non_trainable for r in self.rows))
 
     @property
     def total(self) -> sp.Expr:
@@ -148,7 +149,7 @@ class Derivation:
         for r in self.rows:
             if r.name == key or r.index == key:
                 return r
-        raise KeyError(f"no layer {key!r}; layers: {', '.join(r.name for r in self.rows)}")
+        raise KeyError(f"no layer {quote(key)}; layers: {shorten(', '.join(r.name for r in self.rows), 300)}")
 
     # -- substitution --------------------------------------------------------------
     def subs(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> "Derivation":
@@ -341,7 +342,7 @@ def _value(name: str, value: Any, *, nonnegative: bool,
     from symparams.notation.expr import parse_expression
 
     if isinstance(value, (bool, np.bool_)) or value is None:
-        raise SpecError(f"{name} must be an integer, got {value!r}")
+        raise SpecError(f"{shorten(name)} must be an integer, got {shorten(repr(value))}")
     if isinstance(value, (int, np.integer)):
         expr: sp.Expr = sp.Integer(int(value))
     elif isinstance(value, str):

@@ -17,7 +17,7 @@ from typing import Any, Callable, ClassVar, Iterable, Union
 
 import sympy as sp
 
-from symparams.core.errors import ShapeError, SpecError, quote
+from symparams.core.errors import ShapeError, SpecError, quote, shorten
 from symparams.core.shape import Shape, product
 from symparams.core.symbols import make_symbol, normalize_name
 
@@ -86,10 +86,11 @@ def _check_int(value: int, role: str) -> None:
 
 def to_expr(value: Any, *, role: str, nonnegative: bool = False) -> sp.Expr:
     """Convert one user value to a sympy integer expression (no range check here)."""
-    from symparams.notation.expr import parse_expression, too_large
+    from symparams.algebra.floors import degree
+    from symparams.notation.expr import MAX_EXPONENT, parse_expression, too_large
 
     if isinstance(value, bool):
-        raise SpecError(f"{role} must be an integer, got {value!r}")
+        raise SpecError(f"{role} must be an integer, got {shorten(repr(value))}")
     if isinstance(value, int):
         _check_int(value, role)
         return sp.Integer(value)
@@ -98,6 +99,10 @@ def to_expr(value: Any, *, role: str, nonnegative: bool = False) -> sp.Expr:
     if isinstance(value, sp.Expr):
         if too_large(value):
             raise SpecError(f"{role}: number too large (more than {MAX_INT_DIGITS} digits)")
+        if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I) or value.atoms(sp.Float):
+            raise SpecError(f"{role} must be an integer expression, got {quote(value)}")
+        if degree(value) > MAX_EXPONENT:  # a = b**64 put into a**64: b**4096
+            raise SpecError(f"{role}: degree above {MAX_EXPONENT} in {quote(value)}")
         if not value.is_number and not all(isinstance(s, sp.Symbol) for s in value.free_symbols):
             raise SpecError(f"{role} must be an integer expression, got {quote(value)}")
         # A symbol made elsewhere (sp.Symbol("n")) gets symparams' assumptions, so
@@ -109,9 +114,9 @@ def to_expr(value: Any, *, role: str, nonnegative: bool = False) -> sp.Expr:
                                                          and s.is_nonnegative))})
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e60:
-            raise SpecError(f"{role} must be an integer, got {value!r}; sizes are whole "
+            raise SpecError(f"{role} must be an integer, got {shorten(repr(value))}; sizes are whole "
                             f"numbers: write {int(value)}")
-        raise SpecError(f"{role} must be an integer, got {value!r}")
+        raise SpecError(f"{role} must be an integer, got {shorten(repr(value))}")
     raise SpecError(f"{role} must be an integer, a name or an expression, got "
                     f"{_type_name(value)} {quote(value)}")
 

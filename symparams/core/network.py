@@ -10,7 +10,8 @@ import sympy as sp
 
 from symparams.algebra.floors import depth
 from symparams.core.derivation import CONVENTIONS, Condition, Derivation, Row
-from symparams.core.errors import NotSupportedError, ShapeError, SpecError, SymparamsError
+from symparams.core.errors import (NotSupportedError, ShapeError, SpecError, SymparamsError,
+                                   quote, shorten)
 from symparams.core.layer import Layer, substitute_layer
 from symparams.core.shape import Shape, exact_division
 from symparams.core.symbols import make_symbol
@@ -44,13 +45,13 @@ class Network:
             if isinstance(layer, Input):
                 raise SpecError(f"layer {i} is a second input; a sequential network has one")
             if not isinstance(layer, Layer):
-                raise SpecError(f"layer {i} is not a layer: {layer!r}")
+                raise SpecError(f"layer {i} is not a layer: {shorten(repr(layer))}")
         layers = _unify_symbols(layers)
         object.__setattr__(self, "layers", layers)
         names = [l.name for l in layers if l.name]
         dup = [n for n, c in Counter(names).items() if c > 1]
         if dup:
-            raise SpecError(f"layer name {dup[0]!r} is used twice")
+            raise SpecError(f"layer name {quote(dup[0])} is used twice")
 
     @property
     def input(self):
@@ -70,7 +71,7 @@ class Network:
         layers' window sizes, recording "assuming s divides ..." as a condition.
         """
         if convention not in CONVENTIONS:
-            raise SpecError(f"convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
+            raise SpecError(f"convention must be one of {', '.join(CONVENTIONS)}, got {quote(convention)}")
         from symparams.algebra.assume import divisible_option
         from symparams.algebra.conditions import simplify_conditions
 
@@ -126,8 +127,8 @@ class Network:
         if assume_divisible is not True:
             unknown = sorted(assume_divisible - {r.name for r in rows})
             if unknown:
-                raise SpecError(f"assume_divisible names no layer {unknown[0]!r}; layers: "
-                                f"{', '.join(r.name for r in rows)}")
+                raise SpecError(f"assume_divisible names no layer {quote(unknown[0])}; layers: "
+                                f"{shorten(', '.join(r.name for r in rows), 300)}")
         derivation = Derivation(
             network=self, input_shape=self.input.output_shape(), rows=tuple(rows),
             conditions=simplify_conditions(conditions),

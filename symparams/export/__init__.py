@@ -32,7 +32,7 @@ def render(derivation, fmt: str, **options) -> str:
     load_formats()
 
     if fmt not in FORMATS:
-        from symparams.core.errors import SpecError
+        from symparams.core.errors import SpecError, quote
 
-        raise SpecError(f"unknown format {fmt!r}; formats: {', '.join(sorted(FORMATS))}")
+        raise SpecError(f"unknown format {quote(fmt)}; formats: {', '.join(sorted(FORMATS))}")
     return FORMATS[fmt](derivation, **options)

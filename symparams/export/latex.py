@@ -9,6 +9,7 @@ constant last) and floors as one fraction (that part is ``FloorDiv._latex``).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Mapping
 
 import sympy as sp
@@ -32,6 +33,15 @@ def tex_escape(text: str) -> str:
     ``\\text{}``): control characters such as a newline are shown as escapes (``\\n``),
     then the special characters are escaped."""
     return "".join(_TEX_SPECIAL.get(ch, ch) for ch in printable(text))
+
+
+def _greek_name(ch: str) -> str:
+    """``alpha`` for ``α``, ``Gamma`` for ``Γ``; any other character as it is."""
+    match = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", unicodedata.name(ch, ""))
+    if not match:
+        return ch
+    word = match[2].lower().replace("lamda", "lambda")
+    return word if match[1] == "SMALL" else word.capitalize()
 
 
 class LayerSum(sp.Expr):
@@ -59,9 +69,9 @@ class SymparamsLatexPrinter(LatexPrinter):
                                     for k, v in names.items()}
         mul = settings.get("mul_symbol")
         if mul not in MUL_SYMBOLS:
-            from symparams.core.errors import SpecError
+            from symparams.core.errors import SpecError, quote
 
-            raise SpecError(f"mul_symbol must be one of times, cdot, or none; got {mul!r}")
+            raise SpecError(f"mul_symbol must be one of times, cdot, or none; got {quote(mul)}")
         settings["mul_symbol"] = MUL_SYMBOLS[mul]
         super().__init__(settings)
 
@@ -72,6 +82,13 @@ class SymparamsLatexPrinter(LatexPrinter):
                 return tex
         if not expr.name.isidentifier():  # only through the Python API: print it as text
             return rf"\text{{{tex_escape(expr.name)}}}"
+        if not expr.name.isascii():
+            # pdflatex takes no raw Unicode in maths: Greek letters by name (α1 is
+            # \alpha_{1}, as sympy prints alpha1), other letters as text (ñ)
+            spelled = "".join(_greek_name(ch) for ch in expr.name)
+            if not spelled.isascii():
+                return rf"\text{{{tex_escape(expr.name)}}}"
+            expr = sp.Symbol(spelled)
         return super()._print_Symbol(expr, style=style)
 
     def _print(self, expr: Any, **kwargs: Any) -> str:

@@ -15,6 +15,7 @@ as escaped string literals, never raw, so no name can add a line of code.
 from __future__ import annotations
 
 import hashlib
+import builtins
 import keyword
 import linecache
 import re
@@ -66,10 +67,14 @@ class IntegerCodePrinter(PythonCodePrinter):
         return super()._print_Pow(expr, rational=rational)
 
 
+_BUILTINS = frozenset(dir(builtins))
+
+
 def python_name(text: str, limit: int = MAX_IDENTIFIER) -> str:
     """A Python identifier for ``text``: NFKC-normalised (Python's parser does the
     same, so ``ﬁ`` and ``fi`` are one name), other characters as ``_``, a leading ``_``
-    before a digit, a trailing ``_`` after a keyword, at most about ``limit`` long."""
+    before a digit, a trailing ``_`` after a keyword or a builtin, at most about ``limit``
+    long."""
     text = unicodedata.normalize("NFKC", text)[:limit]
     name = "".join(ch if ("_" + ch).isidentifier() else "_" for ch in text)
     if not name[:1].isidentifier():  # empty, or a digit first
@@ -77,8 +82,8 @@ def python_name(text: str, limit: int = MAX_IDENTIFIER) -> str:
     name = unicodedata.normalize("NFKC", name)
     if not name.isidentifier():  # a normalisation joined characters oddly: stay ASCII
         name = "_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
-    if keyword.iskeyword(name) or name == "__debug__":
-        name += "_"
+    if keyword.iskeyword(name) or name == "__debug__" or name in _BUILTINS:
+        name += "_"  # a builtin such as max would be shadowed where the code calls it
     return name
 
 

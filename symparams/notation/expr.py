@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symparams.algebra.floors import degree
+
 from symparams.core.errors import SpecError
 from symparams.core.shape import FloorDiv
 from symparams.core.symbols import make_symbol
@@ -119,6 +121,8 @@ class ExpressionParser:
                     * int(exponent) > MAX_BITS + 64:
                 raise SpecError(f"number too large (more than {MAX_DIGITS} digits)",
                                 self.s.text, tok.pos)
+            if degree(base) * int(exponent) > MAX_EXPONENT:  # (n**64)**64 is n**4096
+                raise SpecError(f"degree above {MAX_EXPONENT}", self.s.text, tok.pos)
             return base ** exponent
         return base
 
