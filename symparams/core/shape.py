@@ -48,7 +48,7 @@ def _printmethods() -> set[str]:
 
 
 _PRINTED: dict[tuple, str] = {}
-_PRINTED_MAX = 20_000
+_PRINTED_MAX = 4096  # texts of nested sizes: a few MB at most
 
 
 def _printed(expr: sp.Basic, printer, text) -> str:
