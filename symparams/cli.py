@@ -126,7 +126,7 @@ def read_stdin_spec(stream: Any = None):
         raise SpecError(f"standard input holds more than {MAX_SPEC_BYTES:,} bytes, "
                         "the limit for a spec")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark is not TOML
     except UnicodeDecodeError:
         raise SpecError("standard input is not UTF-8 text") from None
     if not text.strip():
@@ -158,6 +158,9 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
             raise SpecError(f"--set takes NAME=VALUE, got {quote(item)}")
+        if values.get(name, value) != value:
+            raise SpecError(f"--set gives {quote(name)} two values, {quote(values[name])} and "
+                            f"{quote(value)}")
         values[name] = value
     return values
 

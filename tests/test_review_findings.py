@@ -100,3 +100,18 @@ def test_argparse_errors_are_printable_and_short():
     assert proc.returncode == 2
     last = proc.stderr.strip().splitlines()[-1]
     assert len(last) < 400 and "\x1b" not in proc.stderr and "\x07" not in proc.stderr
+
+
+def test_one_symbol_given_two_values_is_an_error(capsys):
+    d = symparams.parse("I(n x n x 1)-C(4,3)").derive()
+    with pytest.raises(symparams.SpecError, match="two values"):
+        d.evaluate({"n": 28, sp.Symbol("n"): 29})
+    assert d.evaluate({"n": 28, sp.Symbol("n"): 28}) == conv_params(1, 4, (3, 3))
+    assert main(["derive", "I(n x n x 1)-C(4,3)-H(2)", "--set", "n=3", "n=4"]) == 2
+    assert "two values" in capsys.readouterr().err
+
+
+def test_a_spec_file_with_a_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "net.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'notation = "I(8x8x1)-C(4,3)"\n')
+    assert symparams.load(path).derive().evaluate() == conv_params(1, 4, (3, 3))

@@ -205,6 +205,9 @@ class Derivation:
                 if not expr.is_Integer or expr < lower:
                     raise ShapeError(f"{name} ({self.describe(sym)}) must be an integer of at "
                                      f"least {lower}, got {shorten(str(expr))}")
+            if sym in mapping and mapping[sym] != expr:  # {"n": 28, Symbol("n"): 29}
+                raise SpecError(f"{shorten(name)} is given two values, {shorten(str(mapping[sym]))} "
+                                f"and {shorten(str(expr))}")
             mapping[sym] = expr
         return mapping
 

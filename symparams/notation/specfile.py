@@ -83,7 +83,7 @@ def load(path: str | Path) -> SpecFile:
     if len(raw) > MAX_SPEC_BYTES:
         raise SpecError(f"{where} is larger than {MAX_SPEC_BYTES:,} bytes, the limit for a spec file")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark is not TOML
     except UnicodeDecodeError:
         raise SpecError(f"{where}: not a UTF-8 text file") from None
     data = toml_data(text, where)
