@@ -45,8 +45,9 @@ def _unfloor(d: sp.Expr) -> sp.Expr:
     strides, each rewrite multiplies every other term by the stride)."""
     FloorDiv, CeilDiv = _int_div_classes()
     for _ in range(8):
+        terms = sp.Add.make_args(d)
         found = []
-        for t in sp.Add.make_args(d):
+        for t in terms:
             if isinstance(t, (FloorDiv, CeilDiv)):
                 found.append((t, 1, t))
             elif t.is_Mul and len(t.args) == 2 and t.args[0] == -1 \
@@ -55,7 +56,7 @@ def _unfloor(d: sp.Expr) -> sp.Expr:
         if len(found) != 1:
             return d
         term, sign, f = found[0]
-        c = sp.Add(*(t for t in sp.Add.make_args(d) if t is not term))
+        c = sp.Add(*(t for t in terms if t is not term))
         a, b = f.args
         if c.is_integer is not True or a.is_integer is not True or b.is_positive is not True:
             return d

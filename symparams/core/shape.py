@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Iterator
 import operator
 
@@ -31,7 +31,8 @@ _EXACT_PRINTMETHODS = ("_pythoncode", "_lambdacode", "_mpmathcode")
 _OWN_PRINTMETHODS = ("_sympystr", "_latex", "_sympyrepr")
 
 
-def _printmethods() -> set[str]:
+@lru_cache(maxsize=None)
+def _printmethods() -> frozenset[str]:
     """Every ``printmethod`` declared by a printer in ``sympy.printing``, read from the
     sources (importing them all would import optional backends such as torch)."""
     import re
@@ -44,7 +45,7 @@ def _printmethods() -> set[str]:
     for path in Path(printing.__file__).parent.rglob("*.py"):
         if "tests" not in path.parts:
             found.update(pattern.findall(path.read_text(encoding="utf-8")))
-    return found
+    return frozenset(found)
 
 
 _PRINTED: dict[tuple, str] = {}
