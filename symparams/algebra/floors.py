@@ -264,3 +264,104 @@ def contains_int_div(expr: sp.Expr, symbol: sp.Symbol | None = None) -> bool:
             if symbol is None or symbol in node.free_symbols:
                 return True
     return False
+
+
+_FD = sp.Function("floordiv")
+"""The normal form's floor(a/b): an undefined function, so sympy never rewrites it."""
+
+
+def normal_form(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every floor and ceiling in one canonical shape, for comparing sizes.
+
+    Each integer division becomes ``floordiv(a, b)`` = ``floor(a/b)`` with
+    ``ceil(a/b) = floor((a + b - 1)/b)``, nested floors merged
+    (``floor((floor(a/b) + r)/d) = floor((a + b·r)/(b·d))`` for integer ``r``), an
+    integer added to a floor moved inside (``floor(a/b) + r = floor((a + b·r)/b)``), and
+    the common numeric factor of numerator and denominator cancelled.  Two sizes
+    whose normal forms are equal are equal for every value of their symbols: a
+    3 × 3 stride-2 padded convolution and a 1 × 1 stride-2 projection both give
+    ``floordiv(n + 1, 2)``.  Not for printing (see :func:`shortest`).
+
+    >>> from symparams.core.shape import CeilDiv, FloorDiv
+    >>> n = sp.Symbol("n", integer=True, positive=True)
+    >>> normal_form(FloorDiv(n - 1, 2) + 1) == normal_form(CeilDiv(n, 2))
+    True
+    """
+    return _normal(expr)
+
+
+def same_size(a: sp.Expr, b: sp.Expr) -> bool | None:
+    """True when ``a == b`` is proved by their normal forms, False when their difference
+    is a nonzero number, None when only values of the symbols can tell."""
+    d = sp.expand(_normal(a) - _normal(b))
+    if d == 0:
+        return True
+    if d.is_Number:
+        return False
+    return None
+
+
+@lru_cache(maxsize=1 << 14)
+def _normal(e: sp.Expr) -> sp.Expr:
+    FloorDiv, CeilDiv = _int_div_classes()
+    if e.is_Atom:
+        return e
+    if isinstance(e, (FloorDiv, CeilDiv, sp.floor, sp.ceiling)):
+        if isinstance(e, (FloorDiv, CeilDiv)):
+            num, den = (_normal(a) for a in e.args)
+        else:
+            num, den = sp.fraction(sp.together(_normal(e.args[0])))
+        if not (_positive_integer(den) and num.is_integer):
+            return e.func(*(_normal(a) for a in e.args))
+        if isinstance(e, (CeilDiv, sp.ceiling)):
+            num = num + den - 1
+        return _floordiv(sp.expand(num), den)
+    args = [_normal(a) for a in e.args]
+    out = sp.expand(e.func(*args))
+    return _absorb(out)
+
+
+def _floordiv(num: sp.Expr, den: sp.Expr) -> sp.Expr:
+    """``floordiv(num, den)`` merged with an inner floor and reduced."""
+    inner = _one_floor(num)
+    if inner is not None:
+        (a, b), rest = inner
+        num, den = sp.expand(a + b * rest), b * den
+    if den == 1:
+        return num
+    c_num, _ = num.as_content_primitive()
+    c_den, _ = den.as_content_primitive()
+    g = sp.gcd(c_num, c_den) if c_num.is_Integer and c_den.is_Integer else 1
+    if g != 1:
+        num, den = sp.expand(num / g), den / g
+        if den == 1:
+            return num
+    q = sp.expand(num / den) if den.is_Number else None
+    if q is not None and all(t.is_integer for t in sp.Add.make_args(q)):
+        return q
+    return _FD(num, den)
+
+
+def _one_floor(e: sp.Expr):
+    """``((a, b), rest)`` when ``e = floordiv(a, b) + rest`` with one floordiv of
+    coefficient 1 and an integer rest; else None."""
+    if isinstance(e, _FD):
+        return e.args, sp.Integer(0)
+    if not e.is_Add:
+        return None
+    floors = [t for t in e.args if isinstance(t, _FD)]
+    if len(floors) != 1:
+        return None
+    rest = e - floors[0]
+    if rest.is_integer is not True or rest.has(_FD):
+        return None
+    return floors[0].args, rest
+
+
+def _absorb(e: sp.Expr) -> sp.Expr:
+    """``floordiv(a, b) + r`` as ``floordiv(a + b·r, b)``: one canonical place for ``r``."""
+    inner = _one_floor(e)
+    if inner is None or isinstance(e, _FD):
+        return e
+    (a, b), rest = inner
+    return _FD(sp.expand(a + b * rest), b)

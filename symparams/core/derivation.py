@@ -37,10 +37,21 @@ class Row:
     weights: tuple[Weight, ...]
     trainable: sp.Expr
     non_trainable: sp.Expr
+    inputs: tuple[str, ...] = ()
+    """The names of the nodes it reads (``"input"``, or a row's name)."""
+    input_shapes: tuple[Shape, ...] = ()
+    """The shapes it reads, one per input (a merge reads several)."""
+    children: tuple["Row", ...] = ()
+    """A block's or repeat's own rows (named ``parent.child``); their counts are
+    already in this row's."""
 
     @property
     def params(self) -> sp.Expr:
         return self.trainable + self.non_trainable
+
+    def walk(self) -> "tuple[Row, ...]":
+        """This row, then its children's rows, depth first."""
+        return (self,) + tuple(r for c in self.children for r in c.walk())
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,7 @@ class Derivation:
         """Every symbol of the shapes, counts and conditions (computed once: the
         derivation is immutable)."""
         found: set[sp.Symbol] = set(self.input_shape.free_symbols)
-        for r in self.rows:
+        for r in self.all_rows():
             found |= r.output_shape.free_symbols | r.params.free_symbols
         for c in self.conditions:
             found |= c.relation.free_symbols
@@ -144,10 +155,17 @@ class Derivation:
                 return text
         return ""
 
+    def all_rows(self) -> tuple[Row, ...]:
+        """Every row, with the rows inside blocks and repeats after their parent."""
+        return tuple(r for top in self.rows for r in top.walk())
+
     def row(self, key: int | str) -> Row:
-        """A row by layer name or by 1-based index."""
+        """A row by layer name (``layer1.conv1`` inside a block) or by 1-based index."""
         for r in self.rows:
             if r.name == key or r.index == key:
+                return r
+        for r in self.all_rows():
+            if r.name == key:
                 return r
         raise KeyError(f"no layer {quote(key)}; layers: {shorten(', '.join(r.name for r in self.rows), 300)}")
 

@@ -184,6 +184,13 @@ class Layer:
 
     name: str | None = field(default=None, kw_only=True)
     spec: str | None = field(default=None, kw_only=True, compare=False, repr=False)
+    inputs: tuple[str | int, ...] | None = field(default=None, kw_only=True)
+    """The nodes this layer reads: names (``"input"`` is the network's or block's input)
+    or negative offsets (``-1`` the layer before, ``-3`` three layers back); None reads
+    the layer before.  Only merges read more than one."""
+
+    composite: ClassVar[bool] = False
+    """True for layers made of layers (blocks, repeats): see :mod:`symparams.core.graph`."""
 
     def __post_init__(self) -> None:
         self._check_options()
@@ -213,6 +220,7 @@ class Layer:
     def _check_options(self) -> None:
         """Every option that is not a hyperparameter has the type its class declares:
         ``bias`` is a bool (``"false"`` is refused: it is not a boolean)."""
+        self._check_inputs()
         if self.name is not None:
             if not isinstance(self.name, str):
                 raise SpecError(f"{self.kind}: name must be a string, got "
@@ -221,7 +229,7 @@ class Layer:
                 raise SpecError(f"{self.kind}: name {quote(self.name, 20)} is longer than 200 "
                                 "characters")
         for f in fields(self):
-            if "role" in f.metadata or f.name in ("name", "spec"):
+            if "role" in f.metadata or f.name in ("name", "spec", "inputs"):
                 continue
             expected = _option_types(type(self)).get(f.name)
             value = getattr(self, f.name)
@@ -236,6 +244,29 @@ class Layer:
             raise SpecError(f"{self.kind}: {f.name} must be "
                             f"{' or '.join(_TYPE_WORDS.get(t, t.__name__) for t in expected)}, "
                             f"got {_type_name(value)} {quote(value)}")
+
+    def _check_inputs(self) -> None:
+        value = self.inputs
+        if value is None:
+            return
+        if isinstance(value, str):
+            value = (value,)
+        if not isinstance(value, (tuple, list)) or not value or not all(
+                isinstance(v, str) and v or isinstance(v, int) and not isinstance(v, bool)
+                and -MAX_INPUTS * 1000 < v < 0 for v in value):
+            raise SpecError(f"{self.kind}: inputs must be a list of layer names (or negative "
+                            f"offsets, -1 for the layer before), got {_type_name(value)} "
+                            f"{quote(value)}")
+        if len(value) > MAX_INPUTS:
+            raise SpecError(f"{self.kind}: more than {MAX_INPUTS} inputs")
+        most = None if self.arity is None else self.arity
+        if most is not None and len(value) != most:
+            raise SpecError(f"{self.kind} reads {most} input{'s' if most != 1 else ''}, "
+                            f"got {len(value)}: {quote(', '.join(value))}")
+        object.__setattr__(self, "inputs", tuple(value))
+
+    arity: ClassVar[int | None] = 1
+    """How many inputs the layer reads; None for any number from 2 (merges)."""
 
     def _convert(self, value: Any, meta, option: str) -> sp.Expr:
         try:
@@ -269,7 +300,8 @@ class Layer:
 
     # -- generic helpers ------------------------------------------------------
     def hyperparameters(self) -> Iterable[tuple[str, str, bool, sp.Expr]]:
-        """Every (field, role, nonnegative, value) of this layer, per axis flattened."""
+        """Every (field, role, nonnegative, value) of this layer, per axis flattened
+    (a block's own only: :func:`walk` reaches the layers inside it)."""
         for f in fields(self):
             meta = f.metadata
             if "role" not in meta:
@@ -306,6 +338,31 @@ class Layer:
                                  f"spatial axes")
             return value
         return (value,) * rank
+
+
+MAX_INPUTS = 1000
+"""The most inputs one merge may read."""
+
+
+class Merge(Layer):
+    """A layer that reads two or more inputs (``add``, ``concat``, ``multiply``).
+
+    Subclasses implement :meth:`merge_shape`; a merge has no weights.
+    """
+
+    arity: ClassVar[int | None] = None
+
+    def merge_shape(self, shapes: tuple[Shape, ...], sources: tuple[str, ...]
+                    ) -> tuple[Shape, list[tuple[sp.Basic, str]]]:
+        """The output shape and the conditions under which the inputs agree.
+
+        ``sources`` names the inputs for messages.  Raises :class:`ShapeError` naming
+        both inputs when numbers prove their shapes disagree.
+        """
+        raise NotImplementedError
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        raise ShapeError(f"{self.kind} reads two or more inputs (give inputs=[...])")
 
 
 _TYPE_WORDS = {bool: "true or false", str: "a text", int: "an integer", type(None): "unset"}
@@ -373,14 +430,19 @@ def make_layer(kind: str, **kwargs: Any) -> Layer:
 
 
 def substitute_layer(layer: Layer, mapping: dict) -> Layer:
-    """The same layer with ``mapping`` substituted into every hyperparameter."""
+    """The same layer with ``mapping`` substituted into every hyperparameter (and into
+    the layers of a block's body)."""
     from dataclasses import replace
 
     changes = {}
     for f in fields(layer):
-        if "role" not in f.metadata:
-            continue
         value = getattr(layer, f.name)
+        if "role" not in f.metadata:
+            if isinstance(value, tuple) and value and all(isinstance(v, Layer) for v in value):
+                new_body = tuple(substitute_layer(v, mapping) for v in value)  # a block's body
+                if new_body != value:
+                    changes[f.name] = new_body
+            continue
         if isinstance(value, tuple):
             new = tuple(v.xreplace(mapping) if isinstance(v, sp.Basic) else v for v in value)
         elif isinstance(value, sp.Basic):
@@ -390,3 +452,14 @@ def substitute_layer(layer: Layer, mapping: dict) -> Layer:
         if new != value:
             changes[f.name] = new
     return replace(layer, **changes) if changes else layer
+
+
+def walk(layers: Iterable[Layer]) -> Iterable[Layer]:
+    """Every layer of ``layers`` and, inside blocks and repeats, of their bodies."""
+    for layer in layers:
+        yield layer
+        for f in fields(layer):
+            value = getattr(layer, f.name)
+            if "role" not in f.metadata and isinstance(value, tuple) and value and \
+                    all(isinstance(v, Layer) for v in value):
+                yield from walk(value)

@@ -1,4 +1,4 @@
-"""Sequential networks and their derivation."""
+"""Networks (an input, then a graph of layers) and their derivation."""
 
 from __future__ import annotations
 
@@ -8,22 +8,18 @@ from typing import Iterable
 
 import sympy as sp
 
-from symparams.algebra.floors import depth
-from symparams.core.derivation import CONVENTIONS, Condition, Derivation, Row
-from symparams.core.errors import (NotSupportedError, ShapeError, SpecError, SymparamsError,
-                                   quote, shorten)
+from symparams.core.derivation import CONVENTIONS, Condition, Derivation
+from symparams.core.errors import ShapeError, SpecError, SymparamsError, quote, shorten
+from symparams.core.graph import MAX_DEPTH, unify_symbols  # noqa: F401  (MAX_DEPTH: re-exported)
 from symparams.core.layer import Layer, substitute_layer
-from symparams.core.shape import Shape, exact_division
-from symparams.core.symbols import make_symbol
+from symparams.core.shape import Shape
 
-MAX_DEPTH = 120
-"""The deepest a size expression may nest: past it, sympy's printers and Python's parser
-(codegen) run out of recursion (a 240-layer I-C-P-C-P-… stack is within it)."""
 
 
 @dataclass(frozen=True)
 class Network:
-    """A sequential network: an ``Input`` followed by layers.
+    """A network: an ``Input`` followed by layers, each reading the layer before it or
+    the nodes its ``inputs`` name (see :mod:`symparams.core.graph`).
 
     >>> from symparams.layers import Input, Conv, Dense
     >>> net = Network((Input((28, 28, 1)), Conv(4, 5), Dense(10)))
@@ -43,10 +39,11 @@ class Network:
             raise SpecError("a network starts with an input layer")
         for i, layer in enumerate(layers[1:], 1):
             if isinstance(layer, Input):
-                raise SpecError(f"layer {i} is a second input; a sequential network has one")
+                raise SpecError(f"layer {i} is a second input; a network has one input (named "
+                                "\"input\")")
             if not isinstance(layer, Layer):
                 raise SpecError(f"layer {i} is not a layer: {shorten(repr(layer))}")
-        layers = _unify_symbols(layers)
+        layers = unify_symbols(layers)
         object.__setattr__(self, "layers", layers)
         names = [l.name for l in layers if l.name]
         dup = [n for n, c in Counter(names).items() if c > 1]
@@ -76,56 +73,18 @@ class Network:
         from symparams.algebra.conditions import simplify_conditions
 
         assume_divisible = divisible_option(assume_divisible)
-        from symparams.layers import Dense, Flatten
+        from symparams.core.graph import Context, derive_body
 
         shape = self.input.output_shape()
-        conditions = [Condition(rel, reason, 0, "input")
-                      for rel, reason in self._checked(self.input, 0, "input", shape)]
-        legend: dict[sp.Symbol, list[str]] = {}
+        ctx = Context(convention, assume_divisible)
+        ctx.conditions = [Condition(rel, reason, 0, "input")
+                          for rel, reason in self._checked(self.input, 0, "input", shape)]
         for value, role in self.input.roles():
-            _note(legend, value, role, exact=True)
-        rows: list[Row] = []
-        counters: Counter[str] = Counter()
-        taken = {l.name for l in self.layers if l.name}
-
-        def add(layer: Layer) -> None:
-            nonlocal shape
-            index = len(rows) + 1
-            try:
-                prefix = layer.resolved_prefix(shape)
-            except ShapeError as err:
-                raise self._context(err, index, layer.name or layer.kind, layer, shape) from None
-            name = layer.name or _auto_name(prefix, counters, taken)
-            checked = self._checked(layer, index, name, shape)
-            exact = assume_divisible is True or name in assume_divisible
-            try:
-                with exact_division(exact) as assumed:
-                    out = layer.output_shape(shape)
-                weights = layer.weights(shape)
-            except ShapeError as err:
-                raise self._context(err, index, name, layer, shape) from None
-            if any(depth(d) > MAX_DEPTH for d in out.dims()):
-                raise self._context(NotSupportedError(
-                    f"its output size nests more than {MAX_DEPTH} levels deep, too deep to print "
-                    "or evaluate; give some sizes numbers (--set NAME=VALUE)"), index, name,
-                    layer, shape)
-            conditions.extend(Condition(rel, reason, index, name) for rel, reason in checked)
-            conditions.extend(Condition(rel, reason, index, name, assumed=True)
-                              for rel, reason in assumed)
-            for _, role, _, value in layer.hyperparameters():
-                _note(legend, value, f"{role} of {name}", exact=value.is_Symbol)
-            trainable = sum((w.size for w in weights if w.trainable), sp.Integer(0))
-            frozen = sum((w.size for w in weights if not w.trainable), sp.Integer(0))
-            rows.append(Row(index, name, layer.resolved_kind(shape), layer, shape, out, weights,
-                            trainable, frozen if convention == "keras" else sp.Integer(0)))
-            shape = out
-
-        for layer in self.layers[1:]:
-            if isinstance(layer, Dense) and not shape.is_vector:
-                add(Flatten(spec="F (implied)"))
-            add(layer)
+            ctx.note(value, role, exact=True)
+        rows, _ = derive_body(self.layers[1:], shape, ctx)
+        conditions, legend = ctx.conditions, ctx.legend
         if assume_divisible is not True:
-            unknown = sorted(assume_divisible - {r.name for r in rows})
+            unknown = sorted(assume_divisible - ctx.names)
             if unknown:
                 raise SpecError(f"assume_divisible names no layer {quote(unknown[0])}; layers: "
                                 f"{shorten(', '.join(r.name for r in rows), 300)}")
@@ -162,35 +121,3 @@ class Network:
         from symparams.interop.torch import to_torch
 
         return to_torch(self, device=device, **values)
-
-
-def _unify_symbols(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
-    """A name used as a padding (may be 0) and as a size (at least 1) is one value,
-    so it is at least 1: use the positive symbol everywhere."""
-    found: dict[str, set[sp.Symbol]] = {}
-    for layer in layers:
-        for _, _, _, value in layer.hyperparameters():
-            for sym in value.free_symbols:
-                found.setdefault(sym.name, set()).add(sym)
-    mapping = {s: make_symbol(name) for name, syms in found.items() if len(syms) > 1
-               for s in syms if not s.is_positive}
-    if not mapping:
-        return layers
-    return tuple(substitute_layer(l, mapping) for l in layers)
-
-
-def _auto_name(prefix: str, counters: Counter, taken: set) -> str:
-    while True:
-        counters[prefix] += 1
-        name = f"{prefix}{counters[prefix]}"
-        if name not in taken:
-            taken.add(name)
-            return name
-
-
-def _note(legend: dict, value: sp.Expr, role: str, exact: bool) -> None:
-    for sym in sorted(value.free_symbols, key=lambda s: s.name):
-        text = role if exact else f"in the {role}"
-        entries = legend.setdefault(sym, [])
-        if text not in entries:
-            entries.append(text)

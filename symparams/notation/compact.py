@@ -73,37 +73,281 @@ class _RawLayer:
     text: str
 
 
-def parse(text: str, *, name: str | None = None) -> Network:
+def parse(text: str, *, name: str | None = None, blocks: dict | None = None) -> Network:
     """Parse the compact notation into a :class:`Network`.
 
     >>> parse("I(28x28x1)-C(4,5)-P(2)-F-O(10)").derive().evaluate()
     5874
+
+    Groups make graphs: ``[ … ]+`` adds a group's output to its input (a residual
+    connection; ``[ main | shortcut ]+`` when the shortcut has layers, ``]*``
+    multiplies), ``{ a | b | c }`` concatenates branches on the channels (an empty
+    branch passes its input through), and ``( … )xL`` repeats a group ``L`` times (a
+    number, a name or ``x(L-1)``).  Blocks are defined before the network, each ended
+    by ``;``: ``basic(c) = [C(c,3,p=1)-B-A(relu)-C(c,3,p=1)-B]+-A(relu); I(n x n x 64)-basic(64)``.
+    ``blocks`` are more definitions (:class:`~symparams.core.graph.Block`) by name.
     """
     if not isinstance(text, str) or not text.strip():
         raise SpecError("empty network description")
     stream = TokenStream(text, tokenize(text, layers=True))
-    raws = [_layer(stream)]
-    while stream.peek.kind == "SEP":
-        stream.next()
-        if len(raws) >= MAX_LAYERS:
-            raise SpecError(f"more than {MAX_LAYERS} layers", text, stream.peek.pos)
-        raws.append(_layer(stream))
+    parser = _Parser(stream, dict(blocks or {}))
+    while parser.at_definition():
+        parser.definition()
+    chain = parser.chain(top=True)
     if stream.peek.kind != "END":
         stream.fail("expected '-' between layers or the end")
-    if raws[0].head.text != "I" and raws[0].head.text.lower() != "input":
-        raise SpecError("a network starts with an input layer I(...)", text, raws[0].head.pos)
-    counters: dict[str, int] = {}
-    layers = [_build(raw, text, counters, raws, i) for i, raw in enumerate(raws)]
+    first = chain[0]
+    if not isinstance(first, _RawLayer) or (first.head.text != "I"
+                                            and first.head.text.lower() != "input"):
+        pos = first.head.pos if isinstance(first, _RawLayer) else 0
+        raise SpecError("a network starts with an input layer I(...)", text, pos)
+    parser.all_raws = list(parser.walk_raws(chain))
+    layers = [parser.build(first, 0)] + parser.compile(chain[1:])
     try:
         return Network(tuple(layers), name)
     except SpecError as err:
         raise SpecError(str(err)) from None
 
 
+def parse_body(text: str, *, blocks: dict | None = None) -> tuple[Layer, ...]:
+    """The layers of a notation without an input (a block's or a repeat's body): its
+    first layer reads the body's input, named ``"input"``."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError("empty layers description")
+    stream = TokenStream(text, tokenize(text, layers=True))
+    parser = _Parser(stream, dict(blocks or {}))
+    chain = parser.chain(top=False)
+    if stream.peek.kind != "END":
+        stream.fail("expected '-' between layers or the end")
+    parser.all_raws = list(parser.walk_raws(chain))
+    return tuple(parser.compile(chain))
+
+
+@dataclass
+class _Group:
+    kind: str  # "add", "multiply", "concat", "repeat"
+    chains: list[list]  # residual: [main, shortcut]; concat: branches; repeat: [body]
+    start: Token
+    times: Any = None
+    text: str = ""
+
+
+class _Parser:
+    """Recursive descent over the tokens; groups compile into layers with inputs."""
+
+    def __init__(self, stream: TokenStream, blocks: dict):
+        self.stream = stream
+        self.text = stream.text
+        self.blocks = blocks
+        self.count = 0
+        self.counters: dict[str, int] = {}
+        self.all_raws: list[_RawLayer] = []
+
+    # -- syntax ---------------------------------------------------------------------
+    def at_definition(self) -> bool:
+        """``name(p, q) =`` or ``name =`` starts a block definition."""
+        toks, i = self.stream.tokens, self.stream.i
+        if toks[i].kind != "NAME":
+            return False
+        j = i + 1
+        if toks[j].text == "(":
+            j += 1
+            while toks[j].kind == "NAME" and toks[j + 1].text in (",", ")"):
+                j += 2 if toks[j + 1].text == "," else 1
+            if toks[j].text != ")":
+                return False
+            j += 1
+        return toks[j].text == "=" and toks[j].kind == "OP"
+
+    def definition(self) -> None:
+        from symparams.core.graph import Block
+
+        stream = self.stream
+        head = stream.next()
+        params: list[str] = []
+        if stream.accept("("):
+            while not stream.accept(")"):
+                params.append(stream.next().text)
+                stream.accept(",")
+        stream.expect("=")
+        if head.text in LETTERS or head.text.lower().replace("_", "") in _kinds():
+            raise SpecError(f"{quote(head.text)} is a layer kind; name the block otherwise",
+                            self.text, head.pos)
+        if head.text in self.blocks:
+            raise SpecError(f"block {quote(head.text)} is defined twice", self.text, head.pos)
+        chain = self.chain(top=False)
+        stream.expect(";", "';' after a block's definition")
+        self.all_raws = list(self.walk_raws(chain))
+        try:
+            self.blocks[head.text] = Block(head.text, tuple(params), tuple(self.compile(chain)))
+        except SpecError as err:
+            raise SpecError(err.message, self.text, head.pos) from None
+
+    def chain(self, top: bool) -> list:
+        items = [self.item()]
+        while self.stream.peek.kind == "SEP":
+            self.stream.next()
+            items.append(self.item())
+        return items
+
+    def item(self):
+        stream = self.stream
+        self.count += 1
+        if self.count > MAX_LAYERS:
+            raise SpecError(f"more than {MAX_LAYERS} layers", self.text, stream.peek.pos)
+        start = stream.peek
+        if stream.accept("["):
+            main = self.chain(top=False)
+            shortcut = self.chain(top=False) if stream.accept("|") and \
+                stream.peek.text != "]" else []
+            stream.expect("]", "']' closing the group")
+            op = stream.peek.text if stream.peek.kind == "OP" else ""
+            if op not in ("+", "*"):
+                stream.fail("expected '+' (add: a residual connection) or '*' (multiply) "
+                            "after ']'")
+            stream.next()
+            return _Group("add" if op == "+" else "multiply", [main, shortcut], start,
+                          text=self._since(start))
+        if stream.accept("{"):
+            branches = [self._branch()]
+            while stream.accept("|"):
+                branches.append(self._branch())
+            stream.expect("}", "'}' closing the branches")
+            if len(branches) < 2:
+                raise SpecError("branches { a | b } need at least two, separated by '|'",
+                                self.text, start.pos)
+            return _Group("concat", branches, start, text=self._since(start))
+        if stream.peek.text == "(" and stream.peek.kind == "OP":
+            stream.next()
+            body = self.chain(top=False)
+            stream.expect(")", "')' closing the group")
+            return _Group("repeat", [body], start, times=self._times(), text=self._since(start))
+        return self._layer()
+
+    def _branch(self) -> list:
+        if self.stream.peek.text in ("|", "}"):
+            return []  # the input itself
+        return self.chain(top=False)
+
+    def _times(self) -> tuple[Token, Any]:
+        """The count after a repeated group: ``x3``, ``xL``, ``x(L-1)``, ``×L``."""
+        stream = self.stream
+        tok = stream.peek
+        if tok.kind == "NAME" and tok.text[:1] == "x" and len(tok.text) > 1 \
+                and tok.pos == stream.tokens[stream.i - 1].pos + 1:
+            stream.next()
+            word = tok.text[1:]
+            if word.isdigit():
+                return tok, int(word)
+            return tok, word
+        if tok.kind == "TIMES":
+            stream.next()
+            value_tok = stream.peek
+            return value_tok, ExpressionParser(stream, nonnegative=True).value()
+        stream.fail("expected a repeat count after ')': x3, xL or x(L-1) (a group in "
+                    "parentheses is repeated)")
+        raise AssertionError  # unreachable
+
+    def _since(self, start: Token) -> str:
+        end = self.stream.tokens[self.stream.i - 1]
+        return self.text[start.pos:end.pos + len(end.text)]
+
+    def _layer(self) -> "_RawLayer":
+        return _layer(self.stream)
+
+    def walk_raws(self, chain: list):
+        for item in chain:
+            if isinstance(item, _RawLayer):
+                yield item
+            else:
+                for c in item.chains:
+                    yield from self.walk_raws(c)
+
+    # -- building -----------------------------------------------------------------------
+    def build(self, raw: "_RawLayer", position: int) -> Layer:
+        if raw.head.text in self.blocks:
+            return self._call(raw)
+        return _build(raw, self.text, self.counters, self.all_raws, position)
+
+    def compile(self, chain: list) -> list[Layer]:
+        """The layers of a chain read from the body's input, with every group's wiring
+        given as inputs (negative offsets; ``"input"`` for the body's input)."""
+        out: list[Layer] = []
+        self._emit(chain, -1, out)
+        return out
+
+    def _emit(self, chain: list, before: int, out: list[Layer]) -> int:
+        """Append ``chain`` reading node ``before`` (an index into ``out``; -1 is the
+        input); return the index of its last node (``before`` for an empty chain)."""
+        from symparams.core.graph import Repeat
+        from symparams.layers import Add, Concat, Multiply
+
+        last = before
+        for item in chain:
+            if isinstance(item, _RawLayer):
+                if item.head.text in ("I", "input") or item.head.text.lower() == "input":
+                    raise SpecError("the input layer I must come first", self.text, item.head.pos)
+                layer = self.build(item, len(out) + 1)
+            elif item.kind == "repeat":
+                body = self.compile(item.chains[0])
+                tok, count = item.times
+                try:
+                    layer = Repeat(body=tuple(body), times=count, spec=shorten(item.text, 200))
+                except SymparamsError as err:
+                    raise SpecError(f"repeat count: {err}", self.text, tok.pos) from None
+            else:
+                ends = [self._emit(c, last, out) for c in item.chains]
+                if item.kind in ("add", "multiply") and not item.chains[1]:
+                    ends[1] = last
+                merge = {"add": Add, "multiply": Multiply, "concat": Concat}[item.kind]
+                layer = merge(spec=shorten(item.text, 200))
+                last = self._append(layer, ends, out)
+                continue
+            last = self._append(layer, [last], out)
+        return last
+
+    def _append(self, layer: Layer, reads: list[int], out: list[Layer]) -> int:
+        from dataclasses import replace
+
+        position = len(out)
+        if reads != [position - 1]:
+            refs = tuple("input" if r == -1 else r - position for r in reads)
+            layer = replace(layer, inputs=refs)
+        out.append(layer)
+        return position
+
+    def _call(self, raw: "_RawLayer") -> Layer:
+        """A defined block with its arguments: ``bottleneck(64, s=2)``."""
+        block = self.blocks[raw.head.text]
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for key, tok, value_tok, (tag, content) in raw.args:
+            if tag == "decimal":
+                raise SpecError(not_whole_message(content), self.text, value_tok.pos)
+            if tag == "word":
+                value: Any = content
+            elif len(content) != 1:
+                raise SpecError("a block's argument takes one value, not sizes joined by 'x'",
+                                self.text, value_tok.pos)
+            else:
+                value = content[0]
+            if key is None:
+                if kwargs:
+                    raise SpecError("positional argument after a keyword", self.text, tok.pos)
+                args.append(value)
+            else:
+                kwargs[key] = value
+        name = kwargs.pop("name", None) if "name" not in block.params else None
+        try:
+            return block(*args, name=name, spec=raw.text, **kwargs)
+        except SymparamsError as err:
+            raise SpecError(str(err), self.text, raw.head.pos) from None
+
+
 def _layer(stream: TokenStream) -> _RawLayer:
     head = stream.peek
     if head.kind != "NAME":
-        stream.fail("expected a layer letter (I C P H O F D B A G Z)")
+        stream.fail("expected a layer letter (I C P H O F D B A G Z), a block or a group")
     stream.next()
     args: list[tuple[str | None, Token, Token, Any]] = []
     if stream.accept("("):
@@ -321,4 +565,4 @@ def _with_spec(layer: Layer, spec: str) -> Layer:
     return replace(layer, spec=spec)
 
 
-__all__ = ["parse", "LETTERS"]
+__all__ = ["parse", "parse_body", "LETTERS"]

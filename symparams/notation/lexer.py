@@ -39,6 +39,10 @@ class Token:
 
 
 _OPERATORS = ("**", "//", "+", "-", "*", "/", "^", "(", ")", ",", "=")
+# With ``layers``: groups of layers (residual ``[ ]+``, branches ``{ | }``), and ``;``
+# after a block definition.
+_GROUPING = ("[", "]", "{", "}", "|", ";")
+_CLOSE = {")": "(", "]": "[", "}": "{"}
 
 
 def _is_name_char(ch: str) -> bool:
@@ -76,6 +80,9 @@ def tokenize(text: str, *, layers: bool = False) -> list[Token]:
         raise SpecError(f"text too long ({len(text)} characters; at most {MAX_LENGTH})")
     tokens: list[Token] = []
     open_parens: list[int] = []
+    # per open bracket: True for a group of layers ("(" at a layer's place, "[" or "{"),
+    # False for arguments ("C(" ...); a "-" directly inside a group separates layers
+    groups: list[bool] = []
     i = 0
     n = len(text)
     while i < n:
@@ -119,25 +126,36 @@ def tokenize(text: str, *, layers: bool = False) -> list[Token]:
                 tokens.append(Token("NAME", word, i))
             i = j
             continue
-        for op in _OPERATORS:
+        at_layer_level = not groups or groups[-1]
+        for op in _OPERATORS + (_GROUPING if layers and at_layer_level else ()):
             if text.startswith(op, i):
-                if op == "(":
+                if op in ("(", "[", "{"):
                     open_parens.append(i)
+                    groups.append(at_layer_level and (op != "(" or not tokens or
+                                                      tokens[-1].kind == "SEP" or
+                                                      tokens[-1].text in "([{|;="))
                     if len(open_parens) > MAX_DEPTH:
                         raise SpecError(f"parentheses nested more than {MAX_DEPTH} deep",
                                         text, i)
-                elif op == ")":
+                elif op in _CLOSE:
                     if not open_parens:
-                        raise SpecError("unbalanced ')'", text, i)
+                        raise SpecError(f"unbalanced {quote(op)}", text, i)
+                    opened = text[open_parens[-1]]
+                    if opened != _CLOSE[op]:
+                        raise SpecError(f"{quote(op)} closes {quote(opened)}", text, i)
                     open_parens.pop()
-                kind = "SEP" if (op == "-" and layers and not open_parens) else "OP"
+                    groups.pop()
+                kind = "SEP" if (op == "-" and layers and at_layer_level) else "OP"
                 tokens.append(Token(kind, op, i))
                 i += len(op)
                 break
         else:
             raise SpecError(f"unexpected character {quote(ch)}", text, i)
     if open_parens:
-        raise SpecError("unbalanced '(': missing ')'", text, open_parens[-1])
+        opened = text[open_parens[-1]]
+        closer = {v: k for k, v in _CLOSE.items()}[opened]
+        raise SpecError(f"unbalanced {quote(opened)}: missing {quote(closer)}", text,
+                        open_parens[-1])
     tokens.append(Token("END", "", n))
     return tokens
 

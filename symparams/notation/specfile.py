@@ -36,7 +36,8 @@ from symparams.layers import Input
 from symparams.notation.compact import parse
 
 TOP_KEYS = {"name", "source", "convention", "notation", "input", "layers", "published",
-            "description"}
+            "description", "blocks"}
+BLOCK_KEYS = {"params", "notation", "layers", "description"}
 
 
 @dataclass(frozen=True)
@@ -132,12 +133,14 @@ def from_dict(data: dict[str, Any]) -> SpecFile:
         raise SpecError(f"unknown key {quote(unknown[0])}{suggest(str(unknown[0]), TOP_KEYS)}; "
                         f"keys are {', '.join(sorted(TOP_KEYS))}")
     name = _opt_str(data, "name")
+    blocks = _blocks(data.get("blocks", {}))
     if "notation" in data:
         if "layers" in data or "input" in data:
             raise SpecError("give either 'notation' or 'input' with 'layers', not both")
-        network = parse(_opt_str(data, "notation") or "", name=name)
+        network = parse(_opt_str(data, "notation") or "", name=name, blocks=blocks)
     else:
-        network = Network((_input(data.get("input")), *_layers(data.get("layers"))), name)
+        network = Network((_input(data.get("input")), *_layers(data.get("layers"), blocks)),
+                          name)
     convention = _opt_str(data, "convention") or "pytorch"
     published = data.get("published", {})
     if not isinstance(published, dict):
@@ -169,14 +172,69 @@ def _input(value: Any) -> Input:
     return Input(tuple(value))
 
 
-def _layers(value: Any) -> list:
+def _blocks(value: Any) -> dict:
+    """``[blocks.NAME]`` tables: ``params`` and either ``notation`` or ``[[blocks.NAME.layers]]``."""
+    from symparams.core.graph import Block
+
+    if not isinstance(value, dict):
+        raise SpecError("'blocks' must be a table of blocks ([blocks.NAME])")
+    from symparams.core.layer import REGISTRY
+
+    blocks: dict = {}
+    for name, table in value.items():
+        where = f"block {quote(name)}"
+        if name.lower().replace("_", "") in REGISTRY or name == "repeat":
+            raise SpecError(f"{where}: the name of a layer kind; name the block otherwise")
+        if not isinstance(table, dict):
+            raise SpecError(f"{where}: expected a table with params and notation or layers")
+        unknown = sorted(set(table) - BLOCK_KEYS, key=str)
+        if unknown:
+            raise SpecError(f"{where}: unknown key {quote(unknown[0])}"
+                            f"{suggest(str(unknown[0]), BLOCK_KEYS)}; keys are "
+                            f"{', '.join(sorted(BLOCK_KEYS))}")
+        params = table.get("params", [])
+        if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
+            raise SpecError(f"{where}: params must be a list of names such as [\"c\", \"s\"]")
+        try:
+            body = _body(table, where, blocks)
+            blocks[name] = Block(name, tuple(params), body)
+        except SpecError as err:
+            raise SpecError(f"{where}: {err}" if not str(err).startswith(where) else str(err)) \
+                from None
+    return blocks
+
+
+MAX_NESTING = 20
+"""The deepest repeats may nest in a spec file's tables."""
+
+
+def _body(table: dict, where: str, blocks: dict, nesting: int = 0) -> tuple:
+    """The layers of a block or repeat: ``notation = "..."`` or ``[[...layers]]``."""
+    from symparams.notation.compact import parse_body
+
+    if nesting > MAX_NESTING:
+        raise SpecError(f"{where}: repeats nested more than {MAX_NESTING} deep")
+    if ("notation" in table) == ("layers" in table):
+        raise SpecError(f"{where}: give its layers as notation = \"...\" or as [[layers]] tables")
+    if "notation" in table:
+        text = table["notation"]
+        if not isinstance(text, str):
+            raise SpecError(f"{where}: notation must be a text")
+        return parse_body(text, blocks=blocks)
+    return tuple(_layers(table["layers"], blocks, where=f"{where}: ", nesting=nesting + 1))
+
+
+def _layers(value: Any, blocks: dict | None = None, where: str = "", nesting: int = 0) -> list:
+    from symparams.core.graph import Repeat
     from symparams.notation.compact import MAX_LAYERS
 
+    blocks = blocks or {}
     if not isinstance(value, list) or not value:
-        raise SpecError("missing [[layers]]")
+        raise SpecError(f"{where}missing [[layers]]")
     if len(value) > MAX_LAYERS:
         raise SpecError(f"more than {MAX_LAYERS} layers")
     out = []
+    where_prefix = where
     for i, table in enumerate(value, 1):
         if not isinstance(table, dict):
             raise SpecError(f"layer {i}: expected a table")
@@ -188,10 +246,25 @@ def _layers(value: Any) -> list:
             raise SpecError(f"{where}: missing kind (for example kind = \"conv2d\")")
         if not isinstance(kind, str):
             raise SpecError(f"{where}: kind must be a text such as \"conv2d\", got {quote(kind)}")
-        options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+        where = where_prefix + where
         try:
-            layer = make_layer(kind, **options)
+            if kind == "repeat":
+                body = _body(options, where, blocks, nesting)
+                options.pop("notation", None)
+                options.pop("layers", None)
+                options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+                layer = Repeat(body=body, **options)
+            elif kind in blocks:
+                options = {k: tuple(v) if isinstance(v, list) and k == "inputs" else v
+                           for k, v in options.items()}
+                layer = blocks[kind](**options)
+            else:
+                options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+                layer = make_layer(kind, **options)
         except SymparamsError as err:
             raise SpecError(f"{where}: {err}") from None
+        except TypeError:  # Repeat(...) given an option it does not have
+            raise SpecError(f"{where}: a repeat takes times, inputs, name and notation or "
+                            "layers") from None
         out.append(replace(layer, spec=f"[[layers]] {i} kind={shorten(kind, 40)}"))
     return out

@@ -1,0 +1,417 @@
+"""Networks as graphs: nodes that read named inputs, blocks and repeats.
+
+A *body* is a tuple of layers; each layer is a node that reads the nodes its
+``inputs`` name (the layer before by default; ``"input"`` is the body's input).  A
+network is a body after its :class:`~symparams.layers.Input`.  Merges (add, concat,
+multiply) read several nodes.  Two layers are made of layers:
+
+- :class:`BlockCall`: a named subgraph with parameters (``bottleneck(c, s)``), one row
+  whose children are its layers;
+- :class:`Repeat`: a body applied ``times`` times, ``times`` a number or a symbol.  When
+  a copy keeps the shape it is given, every further copy counts the same, so ``L``
+  copies count ``first + (L − 1) × rest`` in closed form without being unrolled.
+
+>>> import symparams
+>>> d = symparams.parse("I(n x n x c)-([C(c,3,p=1)-B-A(relu)-C(c,3,p=1)-B]+-A(relu))xL").derive()
+>>> d.total
+L*(18*c**2 + 6*c)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import sympy as sp
+
+from symparams.algebra.floors import depth, same_size
+from symparams.core.errors import NotSupportedError, ShapeError, SpecError, SymparamsError, quote, shorten
+from symparams.core.layer import Layer, Merge, Weight, hyper, register, substitute_layer, walk
+from symparams.core.shape import Shape, exact_division
+from symparams.core.symbols import make_symbol
+
+MAX_DEPTH = 120
+"""The deepest a size expression may nest: past it, sympy's printers and Python's parser
+(codegen) run out of recursion (a 240-layer I-C-P-C-P-… stack is within it)."""
+
+MAX_UNROLL = 1000
+"""The most copies a repeat that changes the shape at every copy is unrolled into."""
+
+MAX_NESTING = 20
+"""The deepest blocks and repeats may nest inside each other."""
+
+
+class Context:
+    """What one derivation collects while it walks the graph."""
+
+    def __init__(self, convention: str, assume_divisible: bool | frozenset[str]):
+        self.convention = convention
+        self.assume_divisible = assume_divisible
+        self.conditions: list = []
+        self.legend: dict[sp.Symbol, list[str]] = {}
+        self.names: set[str] = set()  # every row name, nested ones too
+        self.nesting = 0
+
+    def note(self, value: sp.Expr, role: str, exact: bool) -> None:
+        for sym in sorted(value.free_symbols, key=lambda s: s.name):
+            text = role if exact else f"in the {role}"
+            entries = self.legend.setdefault(sym, [])
+            if text not in entries:
+                entries.append(text)
+
+
+def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
+                prefix: str = "", top: int | None = None) -> tuple[tuple, Shape]:
+    """The rows of ``layers`` read from ``in_shape``, and the output shape (the last
+    node's).  ``prefix`` names nested rows (``layer1.conv1``); ``top`` is the index of
+    the top-level row they belong to (for messages)."""
+    from symparams.core.derivation import Condition, Row
+    from symparams.layers import Dense, Flatten
+
+    shapes: dict[str, Shape] = {"input": in_shape}
+    node_of_layer: list[str] = []  # the node name of each layer of ``layers``
+    rows: list[Row] = []
+    counters: Counter[str] = Counter()
+    taken = {l.name for l in layers if l.name} | {"input"}
+    last = "input"
+
+    def where(index: int, name: str, layer: Layer, shape: Shape | None) -> str:
+        i = top if top is not None else index
+        on = f" on input {shape.brief()}" if shape is not None else ""
+        return f"layer {i} ({prefix}{name}, {layer.describe()}){on}"
+
+    def fail(err: SymparamsError, index: int, name: str, layer: Layer,
+             shape: Shape | None) -> SymparamsError:
+        return type(err)(f"{where(index, name, layer, shape)}: {err}")
+
+    def sources(layer: Layer, position: int, index: int) -> tuple[str, ...]:
+        refs = layer.inputs if layer.inputs is not None else (-1,)
+        out = []
+        for ref in refs:
+            if isinstance(ref, int):
+                j = position + ref
+                if j < -1:
+                    raise SpecError(f"{where(index, layer.name or layer.kind, layer, None)}: "
+                                    f"input {ref} reaches before the first layer")
+                out.append("input" if j == -1 else node_of_layer[j])
+            elif ref in shapes:
+                out.append(ref)
+            else:
+                known = ", ".join(shapes)
+                raise SpecError(f"{where(index, layer.name or layer.kind, layer, None)} reads "
+                                f"{quote(ref)}: no layer of that name before it; known: "
+                                f"{shorten(known, 200)}")
+        return tuple(out)
+
+    def add(layer: Layer, reads: tuple[str, ...]) -> str:
+        index = len(rows) + 1
+        in_shapes = tuple(shapes[r] for r in reads)
+        shape = in_shapes[0]
+        label = layer.name or layer.kind
+        try:
+            prefix_word = layer.resolved_prefix(shape)
+        except ShapeError as err:
+            raise fail(err, index, label, layer, shape) from None
+        name = layer.name or _auto_name(prefix_word, counters, taken)
+        full = prefix + name
+        checked = _checked(layer, shape, lambda err: fail(err, index, name, layer, shape))
+        exact = ctx.assume_divisible is True or full in ctx.assume_divisible
+        children: tuple = ()
+        weights: tuple[Weight, ...] = ()
+        try:
+            if isinstance(layer, Merge):
+                if len(reads) < 2:
+                    raise SpecError(f"{layer.kind} reads two or more inputs, got "
+                                    f"{len(reads)}: give inputs=[...]")
+                out, merged = layer.merge_shape(in_shapes, reads)
+                checked += merged
+                assumed: list = []
+                trainable = frozen = sp.Integer(0)
+            elif layer.composite:
+                ctx.nesting += 1
+                if ctx.nesting > MAX_NESTING:
+                    raise NotSupportedError(f"blocks and repeats nest more than {MAX_NESTING} deep")
+                try:
+                    out, children, trainable, frozen, extra = layer.derive_in(
+                        shape, ctx, f"{full}.", top if top is not None else index)
+                finally:
+                    ctx.nesting -= 1
+                checked += extra
+                assumed = []
+            else:
+                with exact_division(exact) as assumed:
+                    out = layer.output_shape(shape)
+                weights = layer.weights(shape)
+                trainable = sp.Add(*(w.size for w in weights if w.trainable))
+                frozen = sp.Add(*(w.size for w in weights if not w.trainable))
+        except ShapeError as err:
+            raise fail(err, index, name, layer, shape) from None
+        except SpecError as err:
+            if layer.composite:
+                raise
+            raise fail(err, index, name, layer, shape) from None
+        if any(depth(d) > MAX_DEPTH for d in out.dims()):
+            raise fail(NotSupportedError(
+                f"its output size nests more than {MAX_DEPTH} levels deep, too deep to print "
+                "or evaluate; give some sizes numbers (--set NAME=VALUE)"), index, name,
+                layer, shape)
+        row_index = top if top is not None else index
+        ctx.conditions.extend(Condition(rel, reason, row_index, full) for rel, reason in checked)
+        ctx.conditions.extend(Condition(rel, reason, row_index, full, assumed=True)
+                              for rel, reason in assumed)
+        for _, role, _, value in layer.hyperparameters():
+            ctx.note(value, f"{role} of {full}", exact=value.is_Symbol)
+        if full in ctx.names:
+            raise SpecError(f"{where(index, name, layer, None)}: the name {quote(full)} is "
+                            "used twice")
+        ctx.names.add(full)
+        rows.append(Row(index, full, layer.resolved_kind(shape), layer, shape, out, weights,
+                        trainable, frozen if ctx.convention == "keras" else sp.Integer(0),
+                        inputs=tuple(prefix + r if r != "input" else r for r in reads),
+                        input_shapes=in_shapes, children=children))
+        shapes[name] = out
+        return name
+
+    for position, layer in enumerate(layers):
+        reads = sources(layer, position, len(rows) + 1)
+        if isinstance(layer, Dense) and len(reads) == 1 and not shapes[reads[0]].is_vector:
+            reads = (add(Flatten(spec="F (implied)"), reads),)
+        last = add(layer, reads)
+        node_of_layer.append(last)
+    return tuple(rows), shapes[last]
+
+
+def _checked(layer: Layer, shape: Shape, fail) -> list[tuple[sp.Basic, str]]:
+    """Conditions not yet decided; raise on the first that is provably false."""
+    try:
+        conds = layer.all_conditions(shape)
+    except ShapeError as err:
+        raise fail(err) from None
+    open_ = []
+    for rel, reason in conds:
+        if rel is sp.false or rel == sp.false:
+            raise fail(ShapeError(reason))
+        if rel is not sp.true:
+            open_.append((rel, reason))
+    return open_
+
+
+def _auto_name(prefix: str, counters: Counter, taken: set) -> str:
+    while True:
+        counters[prefix] += 1
+        name = f"{prefix}{counters[prefix]}"
+        if name not in taken:
+            taken.add(name)
+            return name
+
+
+def same_shape(a: Shape, b: Shape, what: str) -> tuple[bool, list[tuple[sp.Basic, str]]]:
+    """Whether ``a`` and ``b`` are the same shape: (False, []) when numbers or ranks
+    prove them different, else (True, the conditions that make them equal)."""
+    if a.rank != b.rank:
+        return False, []
+    conditions = []
+    for x, y in zip(a.dims(), b.dims()):
+        same = same_size(x, y)
+        if same is False:
+            return False, []
+        if same is None:
+            conditions.append((sp.Eq(x, y), what))
+    return True, conditions
+
+
+def _body(value: Any, kind: str) -> tuple[Layer, ...]:
+    if isinstance(value, Layer):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or not value or \
+            not all(isinstance(v, Layer) for v in value):
+        raise SpecError(f"{kind}: the body is a list of layers, got {shorten(repr(value), 80)}")
+    from symparams.layers import Input
+
+    if any(isinstance(v, Input) for v in value):
+        raise SpecError(f"{kind}: an input layer inside a body; its input is named \"input\"")
+    return tuple(value)
+
+
+def _sum(rows: Iterable, attr: str) -> sp.Expr:
+    return sp.Add(*(getattr(r, attr) for r in rows))
+
+
+@register("repeat")
+@dataclass(frozen=True)
+class Repeat(Layer):
+    """``body`` applied ``times`` times in a row; ``times`` may be a symbol (``L``) or an
+    expression (``L - 1``, for the copies after a different first one).
+
+    A copy that keeps the shape it reads makes every later copy count the same: ``L``
+    copies count ``L × body``; when the first copy changes the shape and the second
+    keeps it, ``first + (L − 1) × rest``.  A body that changes the shape at every copy
+    needs a number of copies (it is then unrolled).
+    """
+
+    kind = "repeat"
+    prefix = "repeat"
+    composite = True
+
+    body: tuple[Layer, ...] = ()
+    times: Any = hyper("repeat count", nonnegative=True, default=1)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "body", _body(self.body, self.kind))
+        super().__post_init__()
+
+    def output_shape(self, in_shape: Shape) -> Shape:  # only through derive_in
+        raise NotSupportedError("a repeat's shape is derived with the network")
+
+    def describe(self) -> str:
+        return self.spec or f"repeat ×{self.times}"
+
+    def derive_in(self, in_shape: Shape, ctx: Context, prefix: str, top: int):
+        t = self.times
+        if t == 0:
+            return in_shape, (), sp.Integer(0), sp.Integer(0), []
+        rows1, out1 = derive_body(self.body, in_shape, ctx, prefix=f"{prefix}1.", top=top)
+        p1 = (_sum(rows1, "trainable"), _sum(rows1, "non_trainable"))
+        if t == 1:
+            return out1, rows1, *p1, []
+        keeps, conds = same_shape(out1, in_shape, f"the body of {prefix[:-1]} keeps its input shape")
+        if keeps:  # every copy reads the same shape: t × one copy
+            return out1, rows1, t * p1[0], t * p1[1], conds
+        rows2, out2 = derive_body(self.body, out1, ctx, prefix=f"{prefix}2.", top=top)
+        keeps, conds = same_shape(out2, out1, f"the body of {prefix[:-1]} keeps the shape of its "
+                                              "first copy's output")
+        if keeps:
+            p2 = (_sum(rows2, "trainable"), _sum(rows2, "non_trainable"))
+            extra = [] if t.is_Integer else [
+                (sp.Ge(t, 1), f"{prefix[:-1]} repeats at least once (its first copy changes "
+                              "the shape)")]
+            return (out1, rows1 + rows2, p1[0] + (t - 1) * p2[0], p1[1] + (t - 1) * p2[1],
+                    conds + extra)
+        if not t.is_Integer:
+            raise NotSupportedError(f"each copy of the body changes the shape ({in_shape.brief()}, "
+                                    f"then {out1.brief()}, then {out2.brief()}), so {t} copies "
+                                    f"have no closed form; give {t} a number")
+        if t > MAX_UNROLL:
+            raise NotSupportedError(f"{t} copies that each change the shape: at most "
+                                    f"{MAX_UNROLL} are unrolled")
+        rows, shape = rows1 + rows2, out2
+        for copy in range(3, int(t) + 1):
+            more, shape = derive_body(self.body, shape, ctx, prefix=f"{prefix}{copy}.", top=top)
+            rows += more
+        return shape, rows, _sum(rows, "trainable"), _sum(rows, "non_trainable"), []
+
+
+@dataclass(frozen=True)
+class Block:
+    """A named subgraph with parameters, used like a layer kind.
+
+    >>> from symparams.layers import Conv, BatchNorm
+    >>> conv_bn = Block("conv_bn", ("c", "k"), (Conv("c", "k", padding=1), BatchNorm()))
+    >>> conv_bn(64, 3)   # a layer: BlockCall
+    BlockCall(name=None, inputs=None, block='conv_bn', args=(64, 3))
+    """
+
+    name: str
+    params: tuple[str, ...]
+    layers: tuple[Layer, ...]
+    defaults: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        from symparams.core.symbols import name_problem
+
+        for p in (self.name, *self.params):
+            problem = isinstance(p, str) and name_problem(p)
+            if not isinstance(p, str) or problem:
+                raise SpecError(f"block {quote(self.name)}: {problem or 'names are texts'}")
+        if len(set(self.params)) != len(self.params):
+            raise SpecError(f"block {quote(self.name)}: a parameter is named twice")
+        object.__setattr__(self, "params", tuple(self.params))
+        object.__setattr__(self, "layers", _body(self.layers, f"block {self.name}"))
+
+    def __call__(self, *args: Any, name: str | None = None, inputs=None, spec: str | None = None,
+                 **kwargs: Any) -> "BlockCall":
+        """The block with its parameters given values: a layer of a network."""
+        if len(args) > len(self.params):
+            raise SpecError(f"block {quote(self.name)} takes {len(self.params)} argument"
+                            f"{'s' if len(self.params) != 1 else ''} "
+                            f"({', '.join(self.params)}), got {len(args)}")
+        values = dict(zip(self.params, args))
+        for key, value in kwargs.items():
+            if key not in self.params:
+                raise SpecError(f"block {quote(self.name)} has no parameter {quote(key)}; "
+                                f"parameters: {', '.join(self.params) or 'none'}")
+            if key in values:
+                raise SpecError(f"block {quote(self.name)}: {key} given twice")
+            values[key] = value
+        for key, value in self.defaults.items():
+            values.setdefault(key, value)
+        missing = [p for p in self.params if p not in values]
+        if missing:
+            raise SpecError(f"block {quote(self.name)}: missing {', '.join(missing)}")
+        return BlockCall(block=self.name, args=tuple(values[p] for p in self.params),
+                         body=self.instantiate(values), name=name, inputs=inputs, spec=spec)
+
+    def instantiate(self, values: dict[str, Any]) -> tuple[Layer, ...]:
+        """The body with every parameter replaced by its value."""
+        from symparams.core.layer import to_expr
+
+        mapping = {}
+        for layer in walk(self.layers):
+            for _, role, nonneg, value in layer.hyperparameters():
+                for sym in value.free_symbols:
+                    if sym.name in values:
+                        try:
+                            mapping[sym] = to_expr(values[sym.name], role=f"{self.name}: {sym.name}",
+                                                   nonnegative=not sym.is_positive)
+                        except SpecError as err:
+                            raise SpecError(f"block {quote(self.name)}: {err}") from None
+        return tuple(substitute_layer(l, mapping) for l in self.layers)
+
+
+@dataclass(frozen=True)
+class BlockCall(Layer):
+    """One use of a :class:`Block`: a row whose children are the block's layers."""
+
+    kind = "block"
+    prefix = "block"
+    composite = True
+
+    block: str = ""
+    args: tuple[Any, ...] = ()
+    body: tuple[Layer, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "body", _body(self.body, f"block {self.block}"))
+        super().__post_init__()
+
+    def resolved_kind(self, in_shape: Shape) -> str:
+        return self.block
+
+    def resolved_prefix(self, in_shape: Shape) -> str:
+        return self.block
+
+    def output_shape(self, in_shape: Shape) -> Shape:  # only through derive_in
+        raise NotSupportedError("a block's shape is derived with the network")
+
+    def describe(self) -> str:
+        return self.spec or f"{self.block}({', '.join(str(a) for a in self.args)})"
+
+    def derive_in(self, in_shape: Shape, ctx: Context, prefix: str, top: int):
+        rows, out = derive_body(self.body, in_shape, ctx, prefix=prefix, top=top)
+        return out, rows, _sum(rows, "trainable"), _sum(rows, "non_trainable"), []
+
+
+def unify_symbols(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    """A name used as a padding (may be 0) and as a size (at least 1) is one value,
+    so it is at least 1: use the positive symbol everywhere."""
+    found: dict[str, set[sp.Symbol]] = {}
+    for layer in walk(layers):
+        for _, _, _, value in layer.hyperparameters():
+            for sym in value.free_symbols:
+                found.setdefault(sym.name, set()).add(sym)
+    mapping = {s: make_symbol(name) for name, syms in found.items() if len(syms) > 1
+               for s in syms if not s.is_positive}
+    if not mapping:
+        return layers
+    return tuple(substitute_layer(l, mapping) for l in layers)

@@ -1,0 +1,118 @@
+"""Merges: layers that read several inputs and join them (no weights).
+
+``add`` (a residual connection) and ``multiply`` (a gate, as in squeeze-and-excitation)
+join element-wise: the inputs' shapes agree, or a size of 1 broadcasts as in PyTorch.
+``concat`` joins along the channels (Inception, DenseNet): the spatial sizes agree
+and the channels add up.  Sizes are compared by
+:func:`~symparams.algebra.floors.same_size`: equal when their normal forms prove it,
+an error naming both inputs when numbers prove them different, and otherwise a
+condition printed with the formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symparams.algebra.floors import normal_form, same_size, size
+from symparams.core.errors import ShapeError, quote
+from symparams.core.layer import Merge, register
+from symparams.core.shape import Shape, brief
+
+
+def _agree(a: sp.Expr, b: sp.Expr, what: str, first: str, second: str,
+           shapes: tuple[Shape, Shape], broadcast: bool
+           ) -> tuple[sp.Expr, list[tuple[sp.Basic, str]]]:
+    """The joined size of ``a`` (from ``first``) and ``b`` (from ``second``)."""
+    if broadcast and (a == 1 or b == 1):
+        return (b if a == 1 else a), []
+    same = same_size(a, b)
+    if same is False:
+        raise ShapeError(f"the {what} of {quote(first)} ({shapes[0].brief()}) and "
+                         f"{quote(second)} ({shapes[1].brief()}) differ: {brief(a)} and {brief(b)}")
+    shorter = a if size(a) <= size(b) else b
+    if same:
+        return shorter, []
+    return shorter, [(equal_sizes(a, b), f"the {what} of {first} and {second} agree")]
+
+
+def equal_sizes(a: sp.Expr, b: sp.Expr) -> sp.Basic:
+    """``a = b`` as short as it goes: ``Eq(p, 1)`` rather than ``Eq(n + 2p - 2, n)``."""
+    d = sp.expand(normal_form(a) - normal_form(b))
+    _, d = d.as_content_primitive()
+    syms = d.free_symbols
+    if len(syms) == 1 and d.is_polynomial(*syms) and sp.Poly(d, *syms).degree() == 1:
+        s = next(iter(syms))
+        value = sp.solve(d, s)[0]  # d is our own polynomial, not user text
+        return sp.Eq(s, value)
+    return sp.Eq(a, b)
+
+
+def _spatial_agree(shapes: tuple[Shape, ...], sources: tuple[str, ...], kind: str,
+                   broadcast: bool) -> tuple[list[sp.Expr], list[tuple[sp.Basic, str]]]:
+    if broadcast:  # a vector of channels (after global pooling) acts as 1 × 1 × C
+        rank = max(s.rank for s in shapes)
+        shapes = tuple(Shape((sp.Integer(1),) * rank, s.channels) if s.is_vector else s
+                       for s in shapes)
+    first = shapes[0]
+    for shape, source in zip(shapes[1:], sources[1:]):
+        if shape.rank != first.rank:
+            raise ShapeError(f"{kind}: {quote(sources[0])} has {first.rank} spatial axes "
+                             f"({first.brief()}) but {quote(source)} has {shape.rank} "
+                             f"({shape.brief()})")
+    spatial = list(first.spatial)
+    conditions: list[tuple[sp.Basic, str]] = []
+    axis_names = ("size",) if first.rank == 1 else (
+        ("height", "width") if first.rank == 2 else ("depth", "height", "width"))
+    for shape, source in zip(shapes[1:], sources[1:]):
+        for i, d in enumerate(shape.spatial):
+            spatial[i], conds = _agree(spatial[i], d, axis_names[i], sources[0], source,
+                                       (first, shape), broadcast)
+            conditions += conds
+    return spatial, conditions
+
+
+@dataclass(frozen=True)
+class _ElementWise(Merge):
+    def merge_shape(self, shapes: tuple[Shape, ...], sources: tuple[str, ...]
+                    ) -> tuple[Shape, list[tuple[sp.Basic, str]]]:
+        spatial, conditions = _spatial_agree(shapes, sources, self.kind, broadcast=True)
+        channels = shapes[0].channels
+        for shape, source in zip(shapes[1:], sources[1:]):
+            channels, conds = _agree(channels, shape.channels, "channels", sources[0], source,
+                                     (shapes[0], shape), broadcast=True)
+            conditions += conds
+        return Shape(tuple(spatial), channels), conditions
+
+
+@register("add")
+@dataclass(frozen=True)
+class Add(_ElementWise):
+    """Element-wise sum: the join of a residual connection (``x + f(x)``)."""
+
+    kind = "add"
+    prefix = "add"
+
+
+@register("multiply")
+@dataclass(frozen=True)
+class Multiply(_ElementWise):
+    """Element-wise product: a gate (squeeze-and-excitation's ``x · s``)."""
+
+    kind = "multiply"
+    prefix = "multiply"
+
+
+@register("concat")
+@dataclass(frozen=True)
+class Concat(Merge):
+    """Concatenation along the channels: ``H × W × (c₁ + c₂)``."""
+
+    kind = "concat"
+    prefix = "concat"
+
+    def merge_shape(self, shapes: tuple[Shape, ...], sources: tuple[str, ...]
+                    ) -> tuple[Shape, list[tuple[sp.Basic, str]]]:
+        spatial, conditions = _spatial_agree(shapes, sources, self.kind, broadcast=False)
+        return Shape(tuple(spatial), sp.Add(*(s.channels for s in shapes))), conditions
