@@ -30,6 +30,8 @@ def test_published_figures(path):
     for key in ("trainable", "non_trainable"):
         if key in published:
             assert int(getattr(numeric, key)) == published[key]
+    for variant in published.get("variants", []):  # the same formula at other values
+        assert derivation.evaluate(variant["values"]) == variant["total"], variant["name"]
     order = published.get("shape_order", "HWC")
     for expected in published.get("layers", []):
         row = numeric.row(expected["name"])

@@ -43,7 +43,7 @@ def check_derives_or_refuses(make) -> None:
 LETTERS = list("ICPHOFDBAGZ")
 KINDS = ["input", "conv2d", "conv1d", "conv", "maxpool", "avgpool2d", "pool", "dense", "linear",
          "flatten", "dropout", "batchnorm", "activation", "globalpool", "zeropadding", "prelu",
-         "conv_2d", "Conv2D", "lstm"]
+         "conv_2d", "Conv2D", "lstm", "add", "concat", "multiply", "repeat", "block"]
 KEYWORDS = ["s=", "p=", "d=", "g=", "bias=", "ceil=", "ceil_mode=", "mode=", "stride=",
             "padding=", "dilation=", "groups=", "name=", "kind=", "spec=", "strid=", "units=",
             "num_parameters=", "function=", "rate=", "ndim="]
@@ -55,7 +55,11 @@ NUMBERS = ["0", "1", "2", "3", "5", "28", "1_000", "1__0", "1_", "1e6", "1e-3", 
            "5.", "1.2.3", "9" * 61, "9" * 5000, "²", "٣", "0x10", "007", "1e99999999"]
 SYMBOLS = ["(", ")", ",", "=", "-", "x", "X", "×", "*", "/", "//", "**", "^", "+", " ", "\n",
            "\t", "\x00", "\x1b[31m", "\u200b", "\u202e", "'", '"', "[", "]", "{", ";", ".", "#",
-           "\\", "é", "漢", "😀", "\ud7ff", "(" * 60, ")" * 60, "-" * 100, "(" * 300, "-(" * 80]
+           "\\", "é", "漢", "😀", "\ud7ff", "(" * 60, ")" * 60, "-" * 100, "(" * 300, "-(" * 80,
+           # groups and blocks: residual, branches, repeats, definitions
+           "-[", "]+", "]*", "]-", "-{", "}", "|", "||", "-(", ")x3", ")xL", ")x0", ")x(L-1)",
+           ")x(0-5)", ")x", "b(c)=", "b(c,c)=", "C(c,3,p=1);", "b(3)", "b(c=2)", "b()", ";",
+           "[" * 60, "{" * 60, "-[C(4,3,p=1)]+" * 3, "-(C(4,3,p=1))xL" * 3]
 FRAGMENT = st.sampled_from(LETTERS + KINDS + KEYWORDS + WORDS + NUMBERS + SYMBOLS)
 
 

@@ -257,7 +257,7 @@ def align(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
         parts = [] if row.params.is_Integer else [p.doprint(layer_params_expr(row))]
         if nrow.params.is_Integer:
             for tex in (parameter_working(nrow), p.doprint(nrow.params)):
-                if not parts or tex != parts[-1]:
+                if tex and (not parts or tex != parts[-1]):  # a block has no working of its own
                     parts.append(tex)
         lhs = rf"{symbol}_{{\text{{{tex_escape(row.name)}}}}}"
         lines.append(rf"{lhs} &= " + " = ".join(parts))

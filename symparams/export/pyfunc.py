@@ -152,7 +152,14 @@ def to_function(derivation, name: str = "total_params", *, docstring: bool = Tru
     lines: list[str] = []
     shape = d.input_shape
     totals: list[str] = []
+    graph = any(r.layer.composite or r.layer.inputs is not None for r in d.rows)
     for row in d.rows:
+        if graph:  # each row's own count, its sizes written out (no size variables)
+            if row.params != 0:
+                var = _local(row.name, "params", taken)
+                lines.append(f"    {var} = {code.doprint(sp.factor_terms(row.params))}")
+                totals.append(var)
+            continue
         exact = d.assume_divisible is True or row.name in d.assume_divisible
         with exact_division(exact) as assumed:
             out = row.layer.output_shape(shape)

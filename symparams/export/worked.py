@@ -330,13 +330,39 @@ def solve(derivation, values: Mapping[str, Any] | None = None) -> tuple[list[Lay
         except MissingValueError as err:
             raise MissingValueError(f"a worked solution needs numbers: {err} "
                                     "(give them with --set NAME=VALUE)") from None
-    layers = [LayerSolution(r, size_steps(r) + param_steps(r, d.convention)) for r in d.rows]
+    layers = [LayerSolution(r, composite_steps(r) if r.layer.composite else
+                            size_steps(r) + param_steps(r, d.convention)) for r in d.all_rows()]
     closing = [_sum_step("total parameters", [r.params for r in d.rows], d.total)]
     if d.non_trainable != 0:
         closing.append(_sum_step("trainable", [r.trainable for r in d.rows], d.trainable))
         closing.append(_sum_step("non-trainable", [r.non_trainable for r in d.rows],
                                  d.non_trainable))
     return layers, closing
+
+
+def composite_steps(row) -> list[Step]:
+    """A block's count is the sum of its layers' (listed after it); a repeat's is its
+    copies': ``t × P`` or, when the first copy differs, ``P₁ + (t − 1) × P₂``."""
+    if row.params == 0:
+        return []
+    copies: dict[str, int] = {}
+    for child in row.children:
+        copy = child.name[len(row.name) + 1:].split(".", 1)[0]
+        copies[copy] = copies.get(copy, 0) + _int(child.params)
+    times = getattr(row.layer, "times", None)
+    if times is None:
+        return [Step(row.name, "parameters", r"\sum_i P_i", "the sum of its layers",
+                     add(*[_int(c.params) for c in row.children if c.params != 0]), _int(row.params))]
+    t = _int(times)
+    if len(copies) == 1 or t == 1:
+        return [Step(row.name, "parameters", r"t \times P", "t copies of P parameters",
+                     mul(t, copies["1"]), _int(row.params))]
+    if len(copies) == 2:
+        return [Step(row.name, "parameters", r"P_1 + (t - 1) \times P_2",
+                     "t copies: the first has P₁ parameters, each other P₂",
+                     add(copies["1"], mul(sub(t, 1), copies["2"])), _int(row.params))]
+    return [Step(row.name, "parameters", r"\sum_i P_i", "the sum of its copies",
+                 add(*copies.values()), _int(row.params))]
 
 
 def _sum_step(what: str, parts: list[sp.Expr], total: sp.Expr) -> Step:

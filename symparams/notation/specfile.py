@@ -17,7 +17,15 @@ or an input and a list of layers, keys named as the layer's options::
 Optional: ``name``, ``source``, ``convention`` ("pytorch" or "keras"), and a
 ``[published]`` table with the figures the source gives (``total``, per-layer
 ``[[published.layers]]`` with ``name``, ``output_shape``, ``params``), and under
-``[published.values]`` the symbol values they hold for.  The tests check them.
+``[published.values]`` the symbol values they hold for; ``[[published.variants]]``
+(``name``, ``values``, ``total``) give the same formula's figures at other values (the
+ResNet-50/101/152 family).  The tests check them.
+
+Graphs: a layer table may say which layers it reads (``inputs = ["conv1", "proj"]``,
+``"input"`` for the network's input); ``[blocks.NAME]`` tables define blocks
+(``params = ["c", "s"]`` and ``notation = "..."`` or ``[[blocks.NAME.layers]]``), used
+as ``kind = "NAME"`` with the parameters as keys; ``kind = "repeat"`` with
+``times = "L"`` and ``notation`` or ``[[layers.layers]]`` repeats a body.
 """
 
 from __future__ import annotations
