@@ -123,3 +123,42 @@ class GlobalPool(Layer):
     def output_shape(self, in_shape: Shape) -> Shape:
         spatial_input(self, in_shape)
         return Shape((), in_shape.channels)
+
+
+@register("adaptivepool")
+@register("adaptiveavgpool", mode="avg")
+@register("adaptiveavgpool1d", mode="avg", ndim=1)
+@register("adaptiveavgpool2d", mode="avg", ndim=2)
+@register("adaptiveavgpool3d", mode="avg", ndim=3)
+@register("adaptivemaxpool", mode="max")
+@register("adaptivemaxpool1d", mode="max", ndim=1)
+@register("adaptivemaxpool2d", mode="max", ndim=2)
+@register("adaptivemaxpool3d", mode="max", ndim=3)
+@dataclass(frozen=True)
+class AdaptivePool(Layer):
+    """PyTorch's ``AdaptiveAvgPoolNd``/``AdaptiveMaxPoolNd``: the output has the given
+    spatial size whatever the input's (``adaptiveavgpool(1)`` keeps ``1 × 1 × C``, where
+    global pooling gives a vector of ``C``)."""
+
+    kind = "adaptivepool"
+    prefix = "adaptivepool"
+
+    size: Any = hyper("output size", per_axis=True)
+    mode: str = "avg"
+    ndim: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_mode(self)
+        super().__post_init__()
+
+    def resolved_kind(self, in_shape: Shape) -> str:
+        return f"adaptive{self.mode}pool{in_shape.rank}d"
+
+    def resolved_prefix(self, in_shape: Shape) -> str:
+        return f"adaptive{self.mode}pool"
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        spatial_input(self, in_shape)
+        if self.ndim is not None and self.ndim != in_shape.rank:
+            raise SpecError(f"{self.kind}{self.ndim}d on an input with {in_shape.rank} spatial axes")
+        return Shape(self.per_axis(self.size, in_shape.rank, "output size"), in_shape.channels)

@@ -537,7 +537,9 @@ def _kinds() -> set[str]:
 
 # Kind names that take the positional arguments of a letter (conv2d(32, 5) as C(32, 5));
 # the others (flatten, batchnorm, globalavgpool, globalmaxpool) take none.
-_KIND_LETTER = (("conv", "C"), ("maxpool", "P"), ("avgpool", "P"), ("pool", "P"), ("dense", "H"),
+_KIND_LETTER = (("conv", "C"), ("maxpool", "P"), ("avgpool", "P"), ("pool", "P"),
+                ("adaptiveavgpool", "P"), ("adaptivemaxpool", "P"), ("adaptivepool", "P"),
+                ("dense", "H"),
                 ("linear", "H"), ("globalpool", "G"), ("dropout", "D"), ("activation", "A"),
                 ("zeropadding", "Z"), ("input", "I"))
 
