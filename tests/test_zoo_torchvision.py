@@ -42,10 +42,12 @@ def _outputs(model, size: int, names=None) -> dict[str, tuple[int, ...]]:
     hooks = [module.register_forward_hook(
         lambda m, i, o, name=name: shapes.__setitem__(name, tuple(o.shape[1:])))
         for name, module in chosen]
-    with torch.no_grad():
-        model(torch.empty(2, 3, size, size, device="meta"))  # 2: BatchNorm trains on 1 × 1 maps
-    for h in hooks:
-        h.remove()
+    try:
+        with torch.no_grad():  # 2 images: BatchNorm in training mode refuses 1 × 1 maps of 1
+            model(torch.empty(2, 3, size, size, device="meta"))
+    finally:
+        for h in hooks:
+            h.remove()
     return shapes
 
 
@@ -130,11 +132,19 @@ MOBILENET_ROWS = {
     "classifier": ("dropout1", "classifier"),
 }
 MOBILENET_DEPTHS = dict(L1=2, L2=3, L3=4, L4=3, L5=3)
+INCEPTION_MODULES = ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1",
+                     "Conv2d_3b_1x1", "Conv2d_4a_3x3", "maxpool2", "Mixed_5b", "Mixed_5c",
+                     "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
+                     "AuxLogits", "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool", "dropout", "fc")
+INCEPTION_ROWS = {module: (module.lower(),) for module in INCEPTION_MODULES}
 
 ZOO = {  # torchvision name -> (zoo file, values besides n, constructor options, rows, sizes)
     "densenet121": ("densenet121.toml", {"k": 32}, {}, DENSENET_ROWS, (224, 97, 33)),
     "squeezenet1_1": ("squeezenet1_1.toml", {}, {}, SQUEEZENET_ROWS, (224, 97, 33)),
     "mobilenet_v2": ("mobilenet_v2.toml", MOBILENET_DEPTHS, {}, MOBILENET_ROWS, (224, 97, 33)),
+    # the auxiliary head needs n >= 299 (its 5 x 5 convolution on a map of (n - 59) // 48)
+    "inception_v3": ("inception_v3.toml", {}, dict(aux_logits=True, init_weights=False),
+                     INCEPTION_ROWS, (299, 331)),
 }
 
 
@@ -183,7 +193,21 @@ def test_mobilenet_v2_under_the_keras_convention():
     ("densenet121.toml", "denselayer58", "floor((n + 3)/32) × floor((n + 3)/32) × (32*k)"),
     ("squeezenet1_1.toml", "fire8", "(ceiling(n/16) - 1) × (ceiling(n/16) - 1) × 512"),
     ("mobilenet_v2.toml", "stage7", "ceiling(n/32) × ceiling(n/32) × 320"),
+    ("inception_v3.toml", "mixed_7c", "floor((n - 43)/32) × floor((n - 43)/32) × 2048"),
 ])
 def test_zoo_final_feature_maps_print_one_division(file, row, text):
     d = symparams.load(ROOT / file).derive()
     assert str(d.row(row).output_shape) == text
+
+
+@pytest.mark.parametrize(("name", "smallest"), [("squeezenet1_1", 17), ("densenet121", 29),
+                                                ("inception_v3", 299)])
+def test_zoo_smallest_input_is_torchvisions(name, smallest):
+    """The one condition of each formula is the size below which torchvision fails."""
+    file, values, options, rows, _ = ZOO[name]
+    d = symparams.load(ROOT / file).derive()
+    assert [str(c.relation) for c in d.conditions] == [f"n >= {smallest}"]
+    model = _model(name, **options)
+    _outputs(model, smallest)
+    with pytest.raises((RuntimeError, ValueError)):
+        _outputs(model, smallest - 1)
