@@ -86,8 +86,11 @@ def verify(derivation: Derivation) -> Report:
         where = f"layer {failed.index} ({failed.name})" if failed else "the model"
         error = f"{where}: {_first_line(err)}"
     checks = []
+    seen: set[int] = set()  # a module used twice (shared weights) counts once
     for i, (row, child) in enumerate(zip(derivation.rows, model)):
-        count = sum(p.numel() for p in child.parameters())
+        fresh = [p for p in child.parameters() if id(p) not in seen]
+        seen |= {id(p) for p in fresh}
+        count = sum(p.numel() for p in fresh)
         if derivation.convention == "keras":
             count += sum(b.numel() for n, b in child.named_buffers()
                          if n.rsplit(".", 1)[-1] in ("running_mean", "running_var"))

@@ -165,10 +165,59 @@ class Concat(nn.Module):
         return torch.cat([self.a(x), self.b(x)], 1)
 
 
-@pytest.mark.parametrize("model,node", [(Residual(), "'add'"), (Concat(), "'cat'")])
-def test_branching_graphs_are_refused_naming_the_node(model, node):
-    with pytest.raises(symparams.NotSupportedError, match=node):
-        symparams.from_torch(model, (3, 8, 8))
+class Shared(nn.Module):
+    """One linear layer applied twice, a frozen convolution, a functional pooling."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4, 4)
+        for p in self.conv.parameters():
+            p.requires_grad_(False)
+
+    def forward(self, x):
+        y = torch.nn.functional.adaptive_avg_pool2d(self.conv(x), (1, 1))
+        return self.fc(torch.relu(self.fc(torch.flatten(y, 1))))
+
+
+class Gate(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3, padding=1)
+        self.squeeze = nn.Linear(6, 6)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return self.squeeze((y * 2 + y).mean((2, 3)))
+
+
+@pytest.mark.parametrize("model", [Residual(), Concat(), Shared()])
+def test_branching_graphs_read_through_fx(model):
+    d = symparams.from_torch(model, (3, 8, 8)).derive()
+    assert d.evaluate() == n_params(model)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert int(d.trainable) == trainable
+    assert int(d.non_trainable) == n_params(model) - trainable
+    out = model(torch.zeros(1, 3, 8, 8))
+    assert tuple(int(x) for x in d.output_shape.channels_first()) == tuple(out.shape[1:])
+
+
+def test_graph_rows_say_what_they_read():
+    d = symparams.from_torch(Concat(), (3, 8, 8)).derive()
+    assert [(r.kind, r.inputs) for r in d.rows] == [
+        ("conv2d", ("input",)), ("conv2d", ("input",)), ("concat", ("conv2d1", "conv2d2"))]
+    shared = symparams.from_torch(Shared(), (3, 8, 8)).derive()
+    assert [r.kind for r in shared.rows] == ["conv2d", "globalavgpool", "dense", "activation",
+                                             "dense"]
+    assert shared.rows[-1].layer.shares == "fc" and shared.rows[-1].params == 0
+
+
+def test_scalar_arithmetic_keeps_the_shape():
+    d = symparams.from_torch(Gate(), (3, 8, 8)).derive()
+    assert [(r.kind, r.inputs) for r in d.rows] == [
+        ("conv2d", ("input",)), ("add", ("conv2d1", "conv2d1")),
+        ("globalavgpool", ("add1",)), ("dense", ("globalavgpool1",))]
+    assert d.evaluate() == n_params(Gate())
 
 
 def test_every_unsupported_module_is_listed_in_one_error():
@@ -206,10 +255,17 @@ def test_inconsistent_models_name_the_module():
                              (3, 8, 8))
 
 
-def test_adaptive_pool_needs_a_flatten_after_it():
-    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveMaxPool2d(1), nn.ReLU(), nn.Flatten())
-    with pytest.raises(symparams.NotSupportedError, match="nn.Flatten follows"):
-        symparams.from_torch(model, (3, 8, 8))
+def test_adaptive_pool_keeps_its_spatial_size():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveMaxPool2d(1), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(4, 2))
+    d = symparams.from_torch(model, (3, 8, 8)).derive()
+    assert [r.kind for r in d.rows] == ["conv2d", "adaptivemaxpool2d", "activation", "flatten",
+                                        "dense"]
+    assert d.rows[1].output_shape.channels_first() == (4, 1, 1)
+    assert d.evaluate() == n_params(model)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d((2, 3)), nn.Flatten(),
+                          nn.Linear(24, 2))
+    assert symparams.from_torch(model, (3, 8, 8)).derive().evaluate() == n_params(model)
 
 
 def test_same_and_other_padding_modes():

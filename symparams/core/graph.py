@@ -70,6 +70,7 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
     from symparams.layers import Dense, Flatten
 
     shapes: dict[str, Shape] = {"input": in_shape}
+    owners: dict[str, tuple[Layer, Shape]] = {}  # for shared weights: layer and its input
     node_of_layer: list[str] = []  # the node name of each layer of ``layers``
     rows: list[Row] = []
     counters: Counter[str] = Counter()
@@ -142,7 +143,9 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
             else:
                 with exact_division(exact) as assumed:
                     out = layer.output_shape(shape)
-                weights = layer.weights(shape)
+                weights = layer.counted_weights(shape, ctx.convention)
+                if layer.shares is not None:
+                    weights = _shared(layer, shape, owners)
                 trainable = sp.Add(*(w.size for w in weights if w.trainable))
                 frozen = sp.Add(*(w.size for w in weights if not w.trainable))
         except ShapeError as err:
@@ -166,8 +169,9 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
             raise SpecError(f"{where(index, name, layer, None)}: the name {quote(full)} is "
                             "used twice")
         ctx.names.add(full)
+        owners[name] = (layer, shape)
         rows.append(Row(index, full, layer.resolved_kind(shape), layer, shape, out, weights,
-                        trainable, frozen if ctx.convention == "keras" else sp.Integer(0),
+                        trainable, frozen,
                         inputs=tuple(prefix + r if r != "input" else r for r in reads),
                         input_shapes=in_shapes, children=children))
         shapes[name] = out
@@ -180,6 +184,25 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
         last = add(layer, reads)
         node_of_layer.append(last)
     return tuple(rows), shapes[last]
+
+
+def _shared(layer: Layer, shape: Shape, owners: dict[str, tuple[Layer, Shape]]
+            ) -> tuple[Weight, ...]:
+    """No weights of its own: those of ``layer.shares``, which must have the same shapes."""
+    owner = owners.get(layer.shares)
+    if owner is None:
+        raise SpecError(f"it shares the weights of {quote(layer.shares)}: no layer of that "
+                        f"name before it")
+    theirs = owner[0].weights(owner[1])
+    mine = layer.weights(shape)
+    if len(theirs) != len(mine) or any(
+            a.name != b.name or len(a.shape) != len(b.shape) or
+            any(same_size(x, y) is False for x, y in zip(a.shape, b.shape))
+            for a, b in zip(theirs, mine)):
+        raise ShapeError(f"it shares the weights of {quote(layer.shares)}, but its own "
+                         f"would be {', '.join(map(str, mine)) or 'none'} and theirs are "
+                         f"{', '.join(map(str, theirs)) or 'none'}")
+    return ()
 
 
 def _checked(layer: Layer, shape: Shape, fail) -> list[tuple[sp.Basic, str]]:
@@ -276,11 +299,15 @@ class Repeat(Layer):
         if t == 1:
             return out1, rows1, *p1, []
         keeps, conds = same_shape(out1, in_shape, f"the body of {prefix[:-1]} keeps its input shape")
+        if keeps and conds and t.is_Integer:  # a number of copies: unroll rather than assume
+            keeps = False
         if keeps:  # every copy reads the same shape: t × one copy
             return out1, rows1, t * p1[0], t * p1[1], conds
         rows2, out2 = derive_body(self.body, out1, ctx, prefix=f"{prefix}2.", top=top)
         keeps, conds = same_shape(out2, out1, f"the body of {prefix[:-1]} keeps the shape of its "
                                               "first copy's output")
+        if keeps and conds and t.is_Integer:
+            keeps = False
         if keeps:
             p2 = (_sum(rows2, "trainable"), _sum(rows2, "non_trainable"))
             extra = [] if t.is_Integer else [

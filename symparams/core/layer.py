@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any, Callable, ClassVar, Iterable, Union
 
@@ -158,13 +158,24 @@ class Weight:
     name: str
     shape: tuple[sp.Expr, ...]
     trainable: bool = True
+    conventions: tuple[str, ...] = ("pytorch", "keras")
+    """The conventions that count it: BatchNorm's running statistics are buffers in
+    PyTorch and non-trainable parameters in Keras (``("keras",)``)."""
 
     @property
     def size(self) -> sp.Expr:
         return product(self.shape)
 
+    def counts(self, convention: str) -> bool:
+        """Whether ``convention`` counts this tensor as a parameter."""
+        return convention in self.conventions
+
+    def frozen(self) -> "Weight":
+        """The same tensor, not trained (PyTorch's ``requires_grad=False``)."""
+        return replace(self, trainable=False)
+
     def subs(self, mapping) -> "Weight":
-        return Weight(self.name, tuple(d.subs(mapping) for d in self.shape), self.trainable)
+        return replace(self, shape=tuple(d.subs(mapping) for d in self.shape))
 
     def __str__(self) -> str:
         return f"{self.name}: " + " × ".join(str(d) for d in self.shape)
@@ -184,6 +195,12 @@ class Layer:
 
     name: str | None = field(default=None, kw_only=True)
     spec: str | None = field(default=None, kw_only=True, compare=False, repr=False)
+    trainable: bool = field(default=True, kw_only=True)
+    """False freezes every weight of the layer (PyTorch's ``requires_grad=False``):
+    they count as non-trainable parameters in both conventions."""
+    shares: str | None = field(default=None, kw_only=True)
+    """The name of an earlier layer whose weights this one uses (a module applied twice,
+    tied embeddings): its shapes are derived, its weights counted there only."""
     inputs: tuple[str | int, ...] | None = field(default=None, kw_only=True)
     """The nodes this layer reads: names (``"input"`` is the network's or block's input)
     or negative offsets (``-1`` the layer before, ``-3`` three layers back); None reads
@@ -221,6 +238,7 @@ class Layer:
         """Every option that is not a hyperparameter has the type its class declares:
         ``bias`` is a bool (``"false"`` is refused: it is not a boolean)."""
         self._check_inputs()
+        self._check_sharing()
         if self.name is not None:
             if not isinstance(self.name, str):
                 raise SpecError(f"{self.kind}: name must be a string, got "
@@ -229,7 +247,7 @@ class Layer:
                 raise SpecError(f"{self.kind}: name {quote(self.name, 20)} is longer than 200 "
                                 "characters")
         for f in fields(self):
-            if "role" in f.metadata or f.name in ("name", "spec", "inputs"):
+            if "role" in f.metadata or f.name in ("name", "spec", "inputs", "trainable", "shares"):
                 continue
             expected = _option_types(type(self)).get(f.name)
             value = getattr(self, f.name)
@@ -244,6 +262,19 @@ class Layer:
             raise SpecError(f"{self.kind}: {f.name} must be "
                             f"{' or '.join(_TYPE_WORDS.get(t, t.__name__) for t in expected)}, "
                             f"got {_type_name(value)} {quote(value)}")
+
+    def _check_sharing(self) -> None:
+        if not isinstance(self.trainable, bool):
+            raise SpecError(f"{self.kind}: trainable must be true or false, got "
+                            f"{_type_name(self.trainable)} {quote(self.trainable)}")
+        if self.shares is not None and not (isinstance(self.shares, str) and self.shares):
+            raise SpecError(f"{self.kind}: shares names the layer whose weights it uses, got "
+                            f"{_type_name(self.shares)} {quote(self.shares)}")
+
+    def counted_weights(self, in_shape: Shape, convention: str) -> tuple[Weight, ...]:
+        """The weights ``convention`` counts, frozen when the layer is."""
+        ws = tuple(w for w in self.weights(in_shape) if w.counts(convention))
+        return ws if self.trainable else tuple(w.frozen() for w in ws)
 
     def _check_inputs(self) -> None:
         value = self.inputs

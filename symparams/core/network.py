@@ -91,7 +91,7 @@ class Network:
         derivation = Derivation(
             network=self, input_shape=self.input.output_shape(), rows=tuple(rows),
             conditions=simplify_conditions(conditions),
-            legend=tuple((s, "; ".join(d)) for s, d in legend.items()),
+            legend=tuple((s, _uses(d)) for s, d in legend.items()),
             convention=convention, assume_divisible=assume_divisible)
         return derivation
 
@@ -121,3 +121,14 @@ class Network:
         from symparams.interop.torch import to_torch
 
         return to_torch(self, device=device, **values)
+
+
+LEGEND_USES = 3
+"""A symbol's description names at most this many uses (DenseNet's growth rate has 116)."""
+
+
+def _uses(texts: list[str]) -> str:
+    if len(texts) <= LEGEND_USES:
+        return "; ".join(texts)
+    more = len(texts) - LEGEND_USES
+    return "; ".join(texts[:LEGEND_USES]) + f"; and {more} more use{'s' if more > 1 else ''}"

@@ -294,6 +294,11 @@ def table(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P")
                       r"\midrule", *foot, r"\bottomrule", r"\end{tabular}"]) + "\n"
 
 
+def _the(text: str) -> str:
+    """``the kernel size of conv1``, but ``in the repeat count of repeat1`` as it is."""
+    return text if text.startswith("in the ") else f"the {text}"
+
+
 def legend(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P") -> str:
     """``where $P$ is the number of parameters, $n$ the input height and width, …``."""
     p = p or printer()
@@ -303,8 +308,8 @@ def legend(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P"
         return ""
     first, *rest = items
     parts = [f"${symbol}$ is the number of parameters",
-             f"${p.doprint(first[0])}$ the {tex_escape(first[1])}"]
-    parts += [f"${p.doprint(s)}$ the {tex_escape(text)}" for s, text in rest]
+             f"${p.doprint(first[0])}$ {_the(tex_escape(first[1]))}"]
+    parts += [f"${p.doprint(s)}$ {_the(tex_escape(text))}" for s, text in rest]
     listing = ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1]
     return f"where {listing}.\n"
 

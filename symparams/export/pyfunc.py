@@ -163,9 +163,8 @@ def to_function(derivation, name: str = "total_params", *, docstring: bool = Tru
         exact = d.assume_divisible is True or row.name in d.assume_divisible
         with exact_division(exact) as assumed:
             out = row.layer.output_shape(shape)
-        weights = row.layer.weights(shape)
-        params = sum((w.size for w in weights if w.trainable or d.convention == "keras"),
-                     sp.Integer(0))
+        weights = row.layer.counted_weights(shape, d.convention)
+        params = sum((w.size for w in weights), sp.Integer(0))
         if checks:  # each axis makes the same assumption: state it once
             for relation, reason in dict.fromkeys(assumed):
                 message = repr(f"layer {shorten(row.name)}: {reason}, but it does not")

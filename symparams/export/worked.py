@@ -233,6 +233,8 @@ def param_steps(row, convention: str) -> list[Step]:
     if not row.weights:
         return []
     layer = row.layer
+    if not layer.trainable:  # frozen: its weights, all non-trainable
+        return _generic(row, convention)
     trainable = _int(row.trainable)
     if isinstance(layer, Conv):
         kernel = [_int(w) for w in row.weights[0].shape[:-2]]
@@ -274,7 +276,7 @@ def _generic(row, convention: str) -> list[Step]:
     for flag, what, value in ((True, "parameters", row.trainable),
                               (False, "non-trainable parameters", row.non_trainable)):
         weights = [w for w in row.weights if w.trainable is flag]
-        if not weights or (not flag and convention != "keras"):
+        if not weights:  # row.weights holds only what the convention counts
             continue
         formula = " + ".join(f"|{_tex_name(w.name)}|" for w in weights)
         letters = "weight shapes " + ", ".join(
@@ -365,6 +367,14 @@ def composite_steps(row) -> list[Step]:
                  add(*copies.values()), _int(row.params))]
 
 
+def _no_weights(row, escape) -> str:
+    """What a row without parameter steps says instead."""
+    if row.layer.shares is not None:
+        return f"its weights are those of {escape(row.layer.shares)}, counted there"
+    return "no weights; " + ("shape unchanged" if row.output_shape == row.input_shape
+                             else "one value per channel")
+
+
 def _sum_step(what: str, parts: list[sp.Expr], total: sp.Expr) -> Step:
     values = [_int(p) for p in parts if p != 0] or [0]
     return Step("", what, "", "", add(*values), _int(total))
@@ -396,8 +406,7 @@ def worked_markdown(derivation, values: Mapping[str, Any] | None = None, *,
         for s in sol.steps:
             out.append(f"   - {s.what}, ${s.formula}$ ({s.letters}): ${s.math(times)}$")
         if not sol.steps:
-            out.append("   - no weights; " + ("shape unchanged" if sol.row.output_shape ==
-                                               sol.row.input_shape else "one value per channel"))
+            out.append("   - " + _no_weights(sol.row, md_escape))
     out.append("")
     for s in closing:
         out.append(f"**{s.what.capitalize()}:** ${s.math(times)}$" + "  ")
@@ -417,6 +426,10 @@ def worked_latex(derivation, values: Mapping[str, Any] | None = None, *,
         out.append(rf"  \item \textbf{{{tex_escape(sol.row.name)}}} "
                    rf"({tex_escape(sol.row.kind)}, ${_shape_text(sol.row.input_shape, times)}$ "
                    rf"to ${_shape_text(sol.row.output_shape, times)}$)")
+        if not sol.steps and sol.row.layer.shares is not None:
+            out.append(r"  \begin{itemize}")
+            out.append(rf"    \item {_no_weights(sol.row, tex_escape)}")
+            out.append(r"  \end{itemize}")
         if sol.steps:
             out.append(r"  \begin{itemize}")
             for s in sol.steps:

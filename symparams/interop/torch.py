@@ -4,8 +4,14 @@ network.
 torch is imported inside the functions only; without it they raise
 :class:`NotSupportedError` saying how to install it.
 
-``from_torch(module, input_shape, symbolize=...)`` reads an ``nn.Sequential`` (nested
-ones flattened) or a module whose ``forward`` ``torch.fx`` traces to a chain.  Counts
+``from_torch(module, input_shape, symbolize=...)`` reads any module whose ``forward``
+``torch.fx`` traces (``nn.Sequential`` included): each library module and each known
+function (activations, pooling, ``flatten``, ``cat`` on the channels, ``+`` and ``*``
+of two tensors, ``mean`` over the spatial axes) becomes a layer that reads the nodes it
+reads in the graph, so residual and concatenating models (torchvision's ResNet,
+DenseNet, Inception …) come out as graphs.  A module called twice is one weight set
+(the second use ``shares`` it); parameters with ``requires_grad=False`` count as
+non-trainable; arithmetic with a number (``x * 2``) keeps the shape.  Counts
 follow PyTorch (BatchNorm running statistics are buffers), so with the model's own
 values ``from_torch(m, shape).derive().evaluate() == sum(p.numel() for p in m.parameters())``.
 Modules it cannot read are listed, all of them, in one error, never counted as zero.
@@ -27,7 +33,9 @@ A value that differs between axes (kernel ``(3, 5)``) becomes one symbol per axi
 (``kh1``, ``kw1``).
 
 ``to_torch(network, device="cpu", **values)`` returns an ``nn.Sequential`` whose i-th
-child is the i-th row of the derivation (implied flattens included).  Keras-style
+child is the i-th row of the derivation (implied flattens included), or, for a graph,
+a module whose i-th child is row i and whose forward follows the rows' inputs (a block
+is such a module; a repeat a Sequential of its copies).  Keras-style
 ``padding='same'`` with a stride above 1 has no PyTorch equivalent: it becomes an
 explicit asymmetric zero padding (extra on the right, as TensorFlow does) before the
 layer, in one ``nn.Sequential`` child; max pooling pads with ``-inf`` so values match,
@@ -38,7 +46,7 @@ shapes and counts do not.  A global pooling is ``AdaptiveXPool(1)`` then ``Flatt
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 import sympy as sp
@@ -93,6 +101,11 @@ class _Step:
     kind: str
     options: dict[str, Any]
     modules: list[Any] = field(default_factory=list)  # the torch modules it stands for
+    reads: tuple[int, ...] = (-1,)  # the steps it reads (indices; -1 is the input)
+    users: int = 0  # how many steps read it
+    name: str | None = None  # given when another step shares its weights
+    shares: str | None = None  # the name of the step whose weights it uses
+    trainable: bool = True  # False when its parameters have requires_grad=False
 
     @property
     def spec(self) -> str:
@@ -137,89 +150,88 @@ def from_torch(module: Any, input_shape: Iterable[int], symbolize: Any = None) -
 
 
 def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
-    steps: list[_Step] = []
+    """The steps of ``module`` in the order ``torch.fx`` traces them, each knowing the
+    steps it reads (``inputs``: indices into the list, -1 for the input)."""
     problems: list[str] = []
-    chain = _chain(module, "", torch, problems)
-    i = 0
-    while i < len(chain):
-        path, target = chain[i]
-        step = _map(path, target, torch, problems)
-        i += 1
-        if step is None:
+    nn = torch.nn
+    if type(module).__module__.startswith("torch.nn.") and not isinstance(module, nn.Sequential):
+        step = _map("", module, torch, problems)  # one library module as the whole model
+        return ([step] if step else []), problems
+    class Tracer(torch.fx.Tracer):  # to_torch's merges stay one node each
+        def is_leaf_module(self, m, qualname):
+            return getattr(m, "symparams_merge", False) or super().is_leaf_module(m, qualname)
+
+    try:
+        graph_module = torch.fx.GraphModule(module, Tracer().trace(module))
+    except Exception as err:  # fx raises many kinds (TraceError, TypeError …)
+        first = str(err).splitlines()[0] if str(err) else ""
+        problems.append(f"{type(module).__name__}: torch.fx cannot trace its forward "
+                        f"({type(err).__name__}: {first[:200]})")
+        return [], problems
+    steps: list[_Step] = []
+    source: dict[Any, int] = {}  # fx node -> index of the step whose output it is (-1: input)
+    owner: dict[str, int] = {}  # module path -> the step of its first use
+    where = type(module).__name__
+    for node in graph_module.graph.nodes:
+        if node.op == "placeholder":
+            if source:
+                problems.append(f"{where}: forward takes more than one input ({node.name})")
+            source[node] = -1
             continue
-        if step.kind == "globalpool":
-            nxt = _map(*chain[i], torch, []) if i < len(chain) else None
-            if nxt is None or nxt.kind != "flatten":
-                problems.append(f"{path} ({step.label}): an adaptive pooling to size 1 is read as "
-                                "a global pooling only when an nn.Flatten follows it")
+        if node.op == "output":
+            break
+        reads = [source[n] for n in node.all_input_nodes if n in source]
+        if node.op == "get_attr":
+            problems.append(f"{node.target} ({where}): forward uses a tensor attribute directly "
+                            "(its parameters would not be counted)")
+            continue
+        if node.op == "call_module":
+            target = graph_module.get_submodule(node.target)
+            step = _map(node.target, target, torch, problems)
+            if step is not None:
+                frozen = [p.requires_grad for p in target.parameters()]
+                if frozen and len(set(frozen)) > 1:
+                    problems.append(f"{node.target} ({type(target).__name__}): some parameters "
+                                    "are frozen (requires_grad=False) and some are not")
+                step.trainable = all(frozen)
+                if node.target in owner:  # a module applied again: its weights count once
+                    first = steps[owner[node.target]]
+                    first.name = first.name or node.target
+                    step.name, step.shares, step.modules = node.name, first.name, []
+                else:
+                    owner[node.target] = len(steps)
+        elif node.op == "call_function" and isinstance(node.target, type) and \
+                all(u.op == "output" for u in node.users):
+            continue  # packs the outputs (torchvision's InceptionOutputs(x, aux))
+        else:
+            path = f"{where}:{node.name}"
+            step = _map_call(path, _Call(_target_name(node), tuple(node.args[1:]),
+                                         dict(node.kwargs)), problems, node, source)
+        if step is None or step.kind == "same":  # refused, or its input passed on
+            if reads:
+                source[node] = reads[0]
+            continue
+        if step.kind == "flatten" and len(reads) == 1 and reads[0] >= 0:
+            pool = steps[reads[0]]
+            if pool.kind == "adaptivepool" and set(_axes(pool.options["size"])) == {1} \
+                    and pool.users == 0 and len(node.all_input_nodes[0].users) == 1:
+                # AdaptiveAvgPool2d(1) then flatten: a global pooling (one value per channel)
+                pool.kind, pool.options = "globalpool", {"mode": pool.options["mode"],
+                                                        "ndim": pool.options["ndim"]}
+                pool.modules += step.modules
+                pool.label += f", then {step.label}"
+                source[node] = reads[0]
                 continue
-            step.modules += nxt.modules
-            i += 1
+        step.reads = tuple(reads) if step.kind in MERGES else tuple(reads[:1]) or (-1,)
+        for r in step.reads:
+            if r >= 0:
+                steps[r].users += 1
+        source[node] = len(steps)
         steps.append(step)
     return steps, problems
 
 
-def _chain(module: Any, prefix: str, torch, problems: list[str]) -> list[tuple[str, Any]]:
-    """The modules and calls of ``module`` in order: Sequentials flattened, others traced."""
-    nn = torch.nn
-    if isinstance(module, nn.Sequential) and type(module).forward is nn.Sequential.forward:
-        out = []
-        for name, child in module.named_children():
-            out += _chain(child, f"{prefix}.{name}" if prefix else name, torch, problems)
-        return out
-    if type(module).__module__.startswith("torch.nn."):
-        return [(prefix, module)]  # a library module: read or refused as a whole
-    return _trace(module, prefix, torch, problems)
-
-
-def _trace(module: Any, prefix: str, torch, problems: list[str]) -> list[tuple[str, Any]]:
-    """A chain from ``torch.fx``: each node must take exactly the previous node's output."""
-    where = prefix or type(module).__name__
-    try:
-        graph = torch.fx.symbolic_trace(module).graph
-    except Exception as err:  # fx raises many kinds (TraceError, TypeError …)
-        problems.append(f"{where} ({type(module).__name__}): torch.fx cannot trace its forward "
-                        f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})")
-        return []
-    for node in graph.nodes:
-        if node.op != "output" and len(node.all_input_nodes) > 1:
-            raise NotSupportedError(
-                f"{where}: node {node.name!r} ({_target_name(node)}) combines "
-                f"{len(node.all_input_nodes)} tensors "
-                f"({', '.join(n.name for n in node.all_input_nodes)}); residual adds, "
-                "concatenations and other branching graphs are not supported yet")
-    out: list[tuple[str, Any]] = []
-    prev = None
-    for node in graph.nodes:
-        inputs = node.all_input_nodes
-        if node.op == "placeholder":
-            if prev is not None:
-                problems.append(f"{where}: forward takes more than one input ({node.name})")
-            prev = node
-            continue
-        if node.op == "output":
-            break
-        if node.op == "get_attr":
-            problems.append(f"{where}.{node.target}: forward uses a tensor attribute directly "
-                            "(its parameters would not be counted)")
-            prev = node
-            continue
-        if len(prev.users) > 1:
-            raise NotSupportedError(
-                f"{where}: the output of {prev.name!r} goes to {len(prev.users)} nodes "
-                f"({', '.join(n.name for n in prev.users)}); branching graphs are not "
-                "supported yet")
-        if inputs and inputs[0] is not prev:
-            raise NotSupportedError(f"{where}: node {node.name!r} does not take the previous "
-                                    "node's output; only chains are supported")
-        path = f"{prefix}.{node.target}" if prefix and node.op == "call_module" else (
-            node.target if node.op == "call_module" else f"{where}:{node.name}")
-        if node.op == "call_module":
-            out += _chain(module.get_submodule(node.target), path, torch, problems)
-        else:
-            out.append((path, _Call(_target_name(node), tuple(node.args[1:]), dict(node.kwargs))))
-        prev = node
-    return out
+MERGES = ("add", "multiply", "concat")
 
 
 def _target_name(node: Any) -> str:
@@ -251,6 +263,8 @@ def _map(path: str, target: Any, torch, problems: list[str]) -> _Step | None:
     def refuse(why: str) -> None:
         problems.append(f"{path or '<root>'} ({name}){': ' + why if why else ''}")
 
+    if getattr(m, "symparams_merge", False):  # to_torch's merge modules
+        return step(m.kind)
     if isinstance(m, nn.modules.lazy.LazyModuleMixin) and m.has_uninitialized_params():
         return refuse("lazy module not yet initialised; run one forward pass first")
     if type(m) in (nn.Conv1d, nn.Conv2d, nn.Conv3d):
@@ -272,11 +286,13 @@ def _map(path: str, target: Any, torch, problems: list[str]) -> _Step | None:
                     stride=None if s == k else _one(s), padding=_one(_axes(m.padding)),
                     ceil_mode=bool(m.ceil_mode))
     if name.startswith(("AdaptiveAvgPool", "AdaptiveMaxPool")) and name[-2:] in ("1d", "2d", "3d"):
-        if set(_axes(m.output_size)) != {1}:
-            return refuse(f"output_size {m.output_size}: only 1 (global pooling) is supported")
         if getattr(m, "return_indices", False):
             return refuse("return_indices=True returns a tuple")
-        return step("globalpool", mode=name[8:11].lower(), ndim=int(name[-2]))
+        if any(v is None for v in _axes(m.output_size)):
+            return refuse(f"output_size {m.output_size}: None (keep the input size) is not "
+                          "supported")
+        return step("adaptivepool", mode=name[8:11].lower(), ndim=int(name[-2]),
+                    size=_one(_axes(m.output_size)))
     if type(m) is nn.Flatten:
         if (m.start_dim, m.end_dim) != (1, -1):
             return refuse(f"start_dim={m.start_dim}, end_dim={m.end_dim}: only the default "
@@ -304,8 +320,56 @@ def _map(path: str, target: Any, torch, problems: list[str]) -> _Step | None:
     return refuse("")
 
 
-def _map_call(path: str, call: _Call, problems: list[str]) -> _Step | None:
+ELEMENTWISE = {"add": "add", "iadd": "add", "add_": "add", "__add__": "add", "__iadd__": "add",
+               "mul": "multiply", "imul": "multiply", "mul_": "multiply", "__mul__": "multiply"}
+# calls that return a tensor of their (first) input's shape and hold no parameters
+SHAPE_KEEPING = ("contiguous", "clone", "detach", "float", "half", "double", "sub", "isub",
+                 "truediv", "itruediv", "div", "neg", "abs", "exp", "sqrt", "pow", "clamp",
+                 "clamp_", "sub_", "div_", "stochastic_depth")
+
+
+def _map_call(path: str, call: _Call, problems: list[str], node: Any = None,
+              source: dict | None = None) -> _Step | None:
     label = f"{call.name}(…)"
+    tensors = [n for n in node.all_input_nodes if n in source] if node is not None else []
+    if call.name in ELEMENTWISE or call.name in SHAPE_KEEPING:
+        if len(tensors) <= 1:
+            return _Step(path, label, "same", {})  # with a number: the shape is the input's
+        if call.name in ELEMENTWISE:
+            return _Step(path, label, ELEMENTWISE[call.name], {})
+        problems.append(f"{path} ({call.name}): {call.name} of two tensors is not supported "
+                        "(add, multiply and cat are)")
+        return None
+    if call.name in ("cat", "concat", "concatenate"):
+        dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+        if dim != 1:
+            problems.append(f"{path} ({call.name}): concatenation along dim={dim}; only the "
+                            "channels (dim=1) are supported")
+            return None
+        if len(tensors) == 1:
+            return _Step(path, label, "same", {})  # cat([x], 1) is x
+        return _Step(path, label, "concat", {})
+    if call.name in {f"{mode}_pool{d}d" for mode in ("max", "avg") for d in (1, 2, 3)}:
+        return _functional_pool(path, label, call, problems)
+    if call.name.startswith(("adaptive_avg_pool", "adaptive_max_pool")) and call.name[-2:] in (
+            "1d", "2d", "3d"):
+        size = call.args[0] if call.args else call.kwargs.get("output_size")
+        if not isinstance(size, (int, tuple, list)) or any(
+                not isinstance(v, int) for v in _axes(size)):
+            problems.append(f"{path} ({call.name}): output_size {size!r} is not numbers")
+            return None
+        mode = "avg" if "avg" in call.name else "max"
+        return _Step(path, label, "adaptivepool", {"mode": mode, "ndim": int(call.name[-2]),
+                                                   "size": _one(_axes(size))})
+    if call.name == "mean":
+        dims = call.args[0] if call.args else call.kwargs.get("dim")
+        keep = call.args[1] if len(call.args) > 1 else call.kwargs.get("keepdim", False)
+        dims = tuple(_axes(dims)) if dims is not None else ()
+        if not keep and dims in ((2,), (2, 3), (2, 3, 4)):
+            return _Step(path, label, "globalpool", {"mode": "avg", "ndim": len(dims)})
+        problems.append(f"{path} (mean): only a mean over every spatial axis (dim=(2, 3)) is "
+                        "supported")
+        return None
     if call.name == "flatten":
         start = call.args[0] if call.args else call.kwargs.get("start_dim", 0)
         end = call.args[1] if len(call.args) > 1 else call.kwargs.get("end_dim", -1)
@@ -323,6 +387,31 @@ def _map_call(path: str, call: _Call, problems: list[str]) -> _Step | None:
     return None
 
 
+def _functional_pool(path: str, label: str, call: _Call, problems: list[str]) -> _Step | None:
+    """``F.max_pool2d(x, 3, stride=2)`` and ``F.avg_pool2d``: the pooling module's step."""
+    names = ("kernel_size", "stride", "padding") + (
+        ("dilation", "ceil_mode", "return_indices") if call.name.startswith("max")
+        else ("ceil_mode", "count_include_pad", "divisor_override"))
+    given = {**dict(zip(names, call.args)), **call.kwargs}
+    ndim = int(call.name[-2])
+    k = given.get("kernel_size")
+    values = [given.get(key) for key in ("kernel_size", "stride", "padding")]
+    if any(v is not None and not all(isinstance(x, int) for x in _axes(v)) for v in values):
+        problems.append(f"{path} ({call.name}): sizes that are not numbers")
+        return None
+    if given.get("dilation", 1) not in (1, (1,) * ndim) or given.get("return_indices"):
+        problems.append(f"{path} ({call.name}): dilation or return_indices is not supported")
+        return None
+    k = _axes(k) * (ndim if len(_axes(k)) == 1 else 1)
+    stride = given.get("stride")
+    s = _axes(stride) * (ndim if len(_axes(stride)) == 1 else 1) if stride else k
+    padding = _axes(given.get("padding", 0))
+    return _Step(path, label, "pool", {"ndim": ndim, "mode": call.name[:3], "size": _one(k),
+                                       "stride": None if s == k else _one(s),
+                                       "padding": _one(padding),
+                                       "ceil_mode": bool(given.get("ceil_mode", False))})
+
+
 def _input_sizes(input_shape: Iterable[int], steps: list[_Step]) -> tuple[int, ...]:
     """Channels-first sizes without the batch, as ints."""
     try:
@@ -334,7 +423,7 @@ def _input_sizes(input_shape: Iterable[int], steps: list[_Step]) -> tuple[int, .
                         f"got {input_shape!r}")
     rank, fixer = None, None  # channels + spatial axes the first rank-fixing layer expects
     for s in steps:
-        if s.kind in ("conv", "pool", "globalpool", "zeropadding") or (
+        if s.kind in ("conv", "pool", "globalpool", "adaptivepool", "zeropadding") or (
                 s.kind == "batchnorm" and s.options["ndim"] > 1):
             rank, fixer = s.options["ndim"] + 1, s
         elif s.kind == "dense":
@@ -411,8 +500,9 @@ class _Plan:
 
 
 def _network(steps: list[_Step], sizes: tuple[int, ...], plan: _Plan, name: str) -> Network:
-    from symparams.layers import (Activation, BatchNorm, Conv, Dense, Dropout, Flatten,
-                                  GlobalPool, Input, Pool, ZeroPadding)
+    from symparams.layers import (Activation, AdaptivePool, Add, BatchNorm, Concat, Conv, Dense,
+                                  Dropout, Flatten, GlobalPool, Input, Multiply, Pool,
+                                  ZeroPadding)
 
     channels, *spatial = sizes
     axes = AXIS_NAMES.get(len(spatial), ())
@@ -460,9 +550,17 @@ def _network(steps: list[_Step], sizes: tuple[int, ...], plan: _Plan, name: str)
             layer = Dropout(o["rate"], spec=s.spec)
         elif s.kind == "activation":
             layer = Activation(o["function"], spec=s.spec)
+        elif s.kind == "adaptivepool":
+            layer = AdaptivePool(o["size"], mode=o["mode"], spec=s.spec)
+        elif s.kind in MERGES:
+            layer = {"add": Add, "multiply": Multiply, "concat": Concat}[s.kind](spec=s.spec)
         else:  # zeropadding
             layer = ZeroPadding(o["padding"], spec=s.spec)
-        layers.append(layer)
+        position = len(layers) - 1  # among the layers after the input
+        refs = tuple("input" if r < 0 else r - position for r in s.reads)
+        layers.append(replace(layer, name=s.name, shares=s.shares, trainable=s.trainable,
+                              inputs=None if refs == ((-1,) if position else ("input",))
+                              else refs))
     return Network(tuple(layers), name)
 
 
@@ -495,8 +593,8 @@ def _check_against(module: Any, steps: list[_Step], network: Network) -> None:
                 raise ShapeError(f"{where}: expects a {'vector or 1-D' if allowed == (0, 1) else f'{nd}-D'}"
                                  f" input, gets {row.input_shape.rank}-D")
         params = {id(p): p.numel() for m in step.modules for p in m.parameters()}
-        if sum(params.values()) != int(row.trainable):
-            raise NotSupportedError(f"{where}: symparams counts {row.trainable} parameters but "
+        if sum(params.values()) != int(row.params):
+            raise NotSupportedError(f"{where}: symparams counts {row.params} parameters but "
                                     f"the module has {sum(params.values())}")
         counted |= set(params)
     left = [(n, p) for n, p in module.named_parameters() if id(p) not in counted]
@@ -533,13 +631,129 @@ def to_torch(network: Any, *, device: Any = "cpu", **values: Any) -> Any:
     if free:
         raise MissingValueError("to_torch needs numbers; no value for " + ", ".join(
             f"{s.name} ({derivation.describe(s) or 'no description'})" for s in sort_symbols(free)))
-    unknown = [f"layer {r.index} ({r.name}, {r.kind})" for r in derivation.rows
-               if r.layer.kind not in _BUILDERS]
+    unknown = [f"layer {r.index} ({r.name}, {r.kind})" for r in derivation.all_rows()
+               if r.layer.kind not in _BUILDERS and not r.layer.composite]
     if unknown:
         raise NotSupportedError("no PyTorch module for " + "; ".join(unknown))
     with torch.device(device):
-        children = [_BUILDERS[r.layer.kind](torch.nn, r) for r in derivation.rows]
-    return torch.nn.Sequential(*children)
+        return _body_module(torch, derivation.rows)
+
+
+def _body_module(torch, rows, prefix: str = "") -> Any:
+    """An ``nn.Sequential`` for a chain, else a graph module; child ``i`` is row ``i``.
+    ``prefix`` starts the rows' names inside a block or repeat (``layer2.``)."""
+    owners: dict[str, Any] = {}
+    modules = []
+    for r in rows:
+        if r.layer.shares is not None:
+            module = _Shared(owners[r.layer.shares])
+        elif r.layer.composite:
+            module = _composite(torch, r)
+        else:
+            module = _BUILDERS[r.layer.kind](torch.nn, r)
+        if not r.layer.trainable:
+            for parameter in module.parameters():
+                parameter.requires_grad_(False)
+        owners[r.name[len(prefix):]] = module
+        modules.append(module)
+    chain = all(r.inputs == ((rows[i - 1].name,) if i else ("input",)) for i, r in enumerate(rows))
+    if chain and not any(isinstance(m, _Shared) for m in modules):
+        return torch.nn.Sequential(*modules)
+    return _graph_class(torch)([r.name for r in rows], [r.inputs for r in rows], modules)
+
+
+def _composite(torch, row) -> Any:
+    """A block: its layers' module; a repeat: one module per copy, in a Sequential."""
+    from symparams.core.graph import Repeat
+
+    if not isinstance(row.layer, Repeat):
+        return _body_module(torch, row.children, f"{row.name}.")
+    copies: dict[str, list] = {}
+    for child in row.children:
+        copy = child.name[len(row.name) + 1:].split(".", 1)[0]
+        copies.setdefault(copy, []).append(child)
+    times = int(row.layer.times)
+    built = []
+    for i in range(1, times + 1):  # copies past the derived ones read the last one's shape
+        key = str(i) if str(i) in copies else max(copies, key=int)
+        built.append(_body_module(torch, copies[key], f"{row.name}.{key}."))
+    return torch.nn.Sequential(*built) if built else torch.nn.Identity()
+
+
+class _Shared:
+    """Marks a module used again: the graph calls the owner's module."""
+
+    def __init__(self, module: Any):
+        self.module = module
+
+
+_GRAPH_CLASS: list = []
+
+
+def _graph_class(torch):
+    """``GraphNet``, made once torch is imported: runs rows that read named inputs."""
+    if _GRAPH_CLASS:
+        return _GRAPH_CLASS[0]
+    nn = torch.nn
+
+    class Merge(nn.Module):
+        """Add, multiply or concatenate its inputs (channels: dim 1)."""
+
+        symparams_merge = True
+
+        def __init__(self, kind: str):
+            super().__init__()
+            self.kind = kind
+
+        def forward(self, *xs):
+            if self.kind == "concat":
+                return torch.cat(xs, 1)
+            rank = max(x.dim() for x in xs)  # a vector of channels acts as C × 1 × 1
+            xs = [x.reshape(*x.shape, *(1,) * (rank - x.dim())) for x in xs]
+            out = xs[0]
+            for x in xs[1:]:
+                out = out + x if self.kind == "add" else out * x
+            return out
+
+        def extra_repr(self) -> str:
+            return self.kind
+
+    class SharedCall(nn.Module):
+        """Calls a module owned by another row (its parameters are counted there)."""
+
+        def __init__(self, owner):
+            super().__init__()
+            self.owner = (owner,)  # a tuple: not registered as a submodule
+
+        def forward(self, x):
+            return self.owner[0](x)
+
+    class GraphNet(nn.Module):
+        """Rows that read named inputs; iterating gives one module per row."""
+
+        def __init__(self, names, reads, modules):
+            super().__init__()
+            self.names, self.reads = list(names), [tuple(r) for r in reads]
+            self.layers = nn.ModuleList(SharedCall(m.module) if isinstance(m, _Shared) else m
+                                        for m in modules)
+
+        def __iter__(self):
+            return iter(self.layers)
+
+        def __len__(self):
+            return len(self.layers)
+
+        def forward(self, x):
+            values = {"input": x}
+            out = x
+            for name, reads, module in zip(self.names, self.reads, self.layers):
+                out = module(*[values[r] for r in reads])
+                values[name] = out
+            return out
+
+    GraphNet.Merge = Merge
+    _GRAPH_CLASS.append(GraphNet)
+    return GraphNet
 
 
 def _ints(values: Iterable[sp.Expr]) -> tuple[int, ...]:
@@ -619,7 +833,23 @@ def _zero_padding(nn, row):
     return getattr(nn, f"ConstantPad{rank}d")(pads, 0.0)
 
 
+def _merge(nn, row):
+    import torch
+
+    return _graph_class(torch).Merge(row.layer.kind)
+
+
+def _adaptive_pool(nn, row):
+    rank = row.input_shape.rank
+    size = _ints(row.layer.per_axis(row.layer.size, rank, ""))
+    return getattr(nn, f"Adaptive{row.layer.mode.capitalize()}Pool{rank}d")(size)
+
+
 _BUILDERS: dict[str, Callable[[Any, Any], Any]] = {
+    "add": _merge,
+    "multiply": _merge,
+    "concat": _merge,
+    "adaptivepool": _adaptive_pool,
     "conv": _conv,
     "pool": _pool,
     "globalpool": _global_pool,

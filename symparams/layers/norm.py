@@ -27,5 +27,5 @@ class BatchNorm(Layer):
     def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
         c = (in_shape.channels,)
         return (Weight("gamma", c), Weight("beta", c),
-                Weight("running_mean", c, trainable=False),
-                Weight("running_var", c, trainable=False))
+                Weight("running_mean", c, trainable=False, conventions=("keras",)),
+                Weight("running_var", c, trainable=False, conventions=("keras",)))

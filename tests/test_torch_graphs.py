@@ -1,0 +1,139 @@
+"""Graphs through PyTorch: ``to_torch``/``verify`` of residual, branching and repeated
+networks, ``from_torch`` of torchvision's models through ``torch.fx``.
+
+Expected numbers come from torch: ``sum(p.numel())`` and forward passes on the meta
+device.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import symparams
+from tests.torch_required import require_torch, require_torchvision
+
+GRAPHS = [
+    "I(16x16x8)-[C(8,3,p=1)-B]+-{C(4,1) | C(4,3,p=1) | }",
+    "I(9x9x16)-[G(avg)-H(4)-A(relu)-H(16)-A(sigmoid)]*",
+    "I(16x16x8)-([C(8,3,p=1)-B]+-A(relu))x3-(C(4,3,s=2))x2",
+    "b(c)=[C(c,3,s=2,p=1)-B | C(c,1,s=2)-B]+-A(relu); I(33x33x3)-b(8)-b(16)-G(avg)-O(10)",
+    "I(17x17x4)-(C(4,3,p=1))x0-P(3,s=2,ceil=true)-{C(2,1) | P(3,s=1,p=1)}",
+]
+
+
+@pytest.mark.parametrize("text", GRAPHS)
+def test_verify_agrees_on_graphs(text):
+    require_torch()
+    from symparams.commands_verify import verify
+
+    d = symparams.parse(text).derive()
+    report = verify(d)
+    assert report.error is None
+    assert report.agrees, [(c.name, c.shape, c.torch_shape, c.params, c.torch_params)
+                           for c in report.layers if not c.agrees]
+    assert report.torch_total == d.evaluate()
+
+
+@pytest.mark.parametrize("text", GRAPHS)
+def test_to_torch_then_from_torch_keeps_every_count(text):
+    require_torch()
+    from symparams.interop.torch import from_torch, to_torch
+
+    d = symparams.parse(text).derive()
+    model = to_torch(d)
+    back = from_torch(model, tuple(int(x) for x in d.input_shape.channels_first())).derive()
+    assert back.evaluate() == d.evaluate() == sum(p.numel() for p in model.parameters())
+    assert back.output_shape == d.output_shape
+
+
+def test_shared_and_frozen_layers_reach_torch():
+    torch = require_torch()
+    from symparams.commands_verify import verify
+    from symparams.core.network import Network
+    from symparams.interop.torch import to_torch
+    from symparams.layers import Conv, Dense, GlobalPool, Input
+
+    net = Network((Input((8, 8, 3)), Conv(4, 3, trainable=False), GlobalPool(),
+                   Dense(4, name="fc"), Dense(4, shares="fc")))
+    d = net.derive()
+    model = to_torch(d)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert int(d.trainable) == trainable == 4 * 4 + 4
+    assert d.evaluate() == sum(p.numel() for p in model.parameters()) == 3 * 3 * 3 * 4 + 4 + 20
+    assert verify(d).agrees
+    assert model(torch.zeros(1, 3, 8, 8)).shape == (1, 4)
+
+
+ZOO = {  # torchvision name -> (constructor options, input size)
+    "resnet18": ({}, 224), "resnet50": ({}, 224), "densenet121": ({}, 224),
+    "squeezenet1_1": ({}, 224), "mobilenet_v2": ({}, 224), "mobilenet_v3_small": ({}, 224),
+    "googlenet": ({"aux_logits": True, "init_weights": False}, 224),
+    "inception_v3": ({"aux_logits": True, "init_weights": False}, 299),
+    "efficientnet_b0": ({}, 224), "resnext50_32x4d": ({}, 224),
+    "vgg11_bn": ({}, 224), "alexnet": ({}, 224), "mnasnet0_5": ({}, 224),
+}
+
+
+def _leaf_shapes(torch, model, size: int) -> dict[str, tuple[int, ...]]:
+    """Output shape of every leaf module's first call, by path (forward on meta)."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    hooks = []
+    def hook(path):
+        def record(module, inputs, output):  # returns None: the output stays as it is
+            shapes.setdefault(path, tuple(output.shape[1:]))
+        return record
+
+    for path, module in model.named_modules():
+        if not list(module.children()):
+            hooks.append(module.register_forward_hook(hook(path)))
+    try:
+        with torch.no_grad():
+            model.eval()(torch.empty(1, 3, size, size, device="meta"))
+    finally:
+        for h in hooks:
+            h.remove()
+    return shapes
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_from_torch_reads_torchvision(name):
+    torchvision = require_torchvision()
+    import torch
+
+    options, size = ZOO[name]
+    with torch.device("meta"):
+        model = getattr(torchvision.models, name)(**options)
+    d = symparams.from_torch(model, (3, size, size)).derive()
+    assert d.evaluate() == sum(p.numel() for p in model.parameters())
+    shapes = _leaf_shapes(torch, model, size)
+    checked = 0
+    for row in d.rows:
+        path = (row.layer.spec or "").split(": ", 1)[0]
+        if path in shapes and row.layer.shares is None and row.kind[:6] != "global":
+            assert tuple(int(x) for x in row.output_shape.channels_first()) == shapes[path], path
+            checked += 1
+    assert checked >= 10
+
+
+def test_from_torch_symbolic_input_size_through_residual_merges():
+    torchvision = require_torchvision()
+    import torch
+
+    with torch.device("meta"):
+        model = torchvision.models.resnet50()
+    d = symparams.from_torch(model, (3, 224, 224), symbolize="input").derive()
+    assert d.evaluate(n=224) == 25557032
+    last_spatial = [r for r in d.rows if r.output_shape.spatial][-1]
+    assert str(last_spatial.output_shape) == "ceiling(n/32) × ceiling(n/32) × 2048"
+    assert not [c for c in d.conditions if "agree" in c.reason]
+
+
+def test_unsupported_calls_are_named():
+    torchvision = require_torchvision()
+    import torch
+
+    with torch.device("meta"):
+        model = torchvision.models.shufflenet_v2_x0_5()
+    with pytest.raises(symparams.NotSupportedError, match=r"ShuffleNetV2:getitem \(getitem\): "
+                                                          "function not supported"):
+        symparams.from_torch(model, (3, 224, 224))
