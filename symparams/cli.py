@@ -31,7 +31,8 @@ EPILOG = """\
 SPEC, a notation or a spec file:
   a SPEC ending in .toml, or starting with /, ./, ../ or ~/, is a TOML spec file
   (a regular file of at most 1 MiB); - reads standard input (a TOML spec, or else
-  a notation); anything else is a notation, such as "I(28x28x1)-C(32,5)-P(2)-O(10)",
+  a notation); a name of the zoo (symparams zoo lists them: resnet50, vgg16 …)
+  is that network; anything else is a notation, such as "I(28x28x1)-C(32,5)-P(2)-O(10)",
   even when a file of that name exists (write ./NAME to read such a file).
 
 exit status:
@@ -84,6 +85,10 @@ def spec_kind(spec: str) -> str:
         return "stdin"
     if spec.endswith(".toml") or spec.startswith(FILE_PREFIXES):
         return "file"
+    from symparams.zoo import find
+
+    if find(spec) is not None:
+        return "zoo"
     return "notation"
 
 
@@ -98,6 +103,11 @@ def load_spec(spec: str, convention: str | None = None, assume_divisible: bool =
     if kind == "file":
         loaded = load(os.path.expanduser(spec))
         network, convention = loaded.network, convention or loaded.convention
+    elif kind == "zoo":
+        from symparams.zoo import find, load_entry
+
+        loaded, network = load_entry(find(spec))
+        convention = convention or loaded.convention
     elif kind == "stdin":
         network, file_convention = read_stdin_spec()
         convention = convention or file_convention
@@ -349,6 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--by", metavar="SYMBOL", action="append",
                         help="with --form collected/factored: collect in powers of SYMBOL")
     derive.set_defaults(run=_derive)
+    zoo = sub.add_parser("zoo", help="the networks shipped with symparams, by name")
+    zoo.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    zoo.set_defaults(run=_zoo)
     for module in COMMANDS:
         importlib.import_module(module).add_command(sub)
     return parser
@@ -362,6 +375,20 @@ def _derive(args: argparse.Namespace) -> str:
         derivation = derivation.simplify(args.form or "collected", args.by)
     options = {k: True for k in ("standalone", "worked") if getattr(args, k, False)}
     return render(derivation, args.format, **options)
+
+
+def _zoo(args: argparse.Namespace) -> str:
+    from symparams.export.text import text_table
+    from symparams.zoo import entries
+
+    rows = [["Name", "Network", "Symbols", "Published total"]]
+    for e in entries().values():
+        at = "" if e.values or not e.total_at else " at " + ", ".join(
+            f"{k}={v}" for k, v in e.total_at.items())
+        symbols = "set" if e.values else ("yes" if e.total_at else "none")
+        rows.append([e.key, e.title, symbols, (f"{e.total:,}" if e.total else "") + at])
+    return "\n".join(text_table(rows)) + (
+        "\n\nsymparams derive NAME derives one; the spec files are in derivations/.\n")
 
 
 def _version() -> str:
@@ -395,7 +422,8 @@ def _main(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(argv)  # usage errors exit 2 from argparse (SystemExit)
         _spec_from_values(args)
         output = getattr(args, "output", None)
-        check_not_input(args.spec, output)
+        if hasattr(args, "spec"):
+            check_not_input(args.spec, output)
         result = args.run(args)  # text or chunks, or (text, exit status) for verify
         content, status = result if isinstance(result, tuple) else (result, EXIT_OK)
         write_output(content, output)

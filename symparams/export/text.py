@@ -25,7 +25,8 @@ def number(value: sp.Expr) -> str:
     return f"{int(value):,}" if value.is_Integer else str(value)
 
 
-def _table(rows: list[list[str]]) -> list[str]:
+def text_table(rows: list[list[str]]) -> list[str]:
+    """A header row, a rule, the rows and a rule, columns aligned."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     rule = "-" * max(len(l) for l in lines)
@@ -49,7 +50,7 @@ def to_text(derivation, **_options) -> str:
     rows += [[r.name, r.kind, str(r.output_shape), number(r.params)] for r in d.rows]
     rows = [[printable(cell) for cell in r] for r in rows]  # widths of what is shown
     out = [d.network.name] if d.network.name else []
-    table = _table(rows)
+    table = text_table(rows)
     out += table if max(len(l) for l in table) <= MAX_TABLE_WIDTH else _blocks(rows) + [""]
     out.append(f"Total params: {number(d.total)}")
     out.append(f"Trainable params: {number(d.trainable)}")
