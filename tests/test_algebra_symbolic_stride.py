@@ -132,3 +132,17 @@ def test_a_non_integer_denominator_is_still_refused():
     x = sp.Symbol("x", positive=True)
     with pytest.raises(NotSupportedError, match="denominator x"):
         compile_exprs([n / x], [n, x])
+
+
+def test_a_zero_divisor_no_condition_catches_is_an_invalid_point():
+    # a Derivation-like object whose conditions do not guard the divisor floor(n/10)
+    from types import SimpleNamespace
+    from symparams.algebra.sweep import Sweep
+    n = sp.Symbol("n", integer=True, positive=True)
+    fake = SimpleNamespace(symbols={"n": n}, free_symbols={n}, conditions=[],
+                           total=sp.floor(n / sp.floor(n / 10)), describe=lambda s: "")
+    with pytest.raises(ShapeError, match="grid point n=9: a stride or window size is zero"):
+        Sweep(fake, {"n": range(9, 30)}).collect()
+    r = Sweep(fake, {"n": range(1, 30)}, invalid="skip").collect()
+    assert [row["n"] for row in r.rows()] == list(range(10, 30))
+    assert [row["total"] for row in r.rows()] == [n // (n // 10) for n in range(10, 30)]
