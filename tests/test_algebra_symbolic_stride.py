@@ -141,8 +141,18 @@ def test_a_zero_divisor_no_condition_catches_is_an_invalid_point():
     n = sp.Symbol("n", integer=True, positive=True)
     fake = SimpleNamespace(symbols={"n": n}, free_symbols={n}, conditions=[],
                            total=sp.floor(n / sp.floor(n / 10)), describe=lambda s: "")
-    with pytest.raises(ShapeError, match="grid point n=9: a stride or window size is zero"):
+    with pytest.raises(ShapeError) as info:
         Sweep(fake, {"n": range(9, 30)}).collect()
+    assert str(info.value) == ("grid point n=9: a stride or window size is zero there; "
+                               "skip such points with invalid='skip' (--skip-invalid)")
     r = Sweep(fake, {"n": range(1, 30)}, invalid="skip").collect()
     assert [row["n"] for row in r.rows()] == list(range(10, 30))
     assert [row["total"] for row in r.rows()] == [n // (n // 10) for n in range(10, 30)]
+
+
+def test_a_total_that_is_a_bare_symbol_sweeps_and_solves():
+    # H(h) without bias on one input: h weights (a sympy Symbol is also a Boolean)
+    d = symparams.parse("I(1)-H(h,bias=false)").derive()
+    assert [row["total"] for row in d.sweep(h=[3, 4, 2 ** 62 + 1]).rows()] == [3, 4, 2 ** 62 + 1]
+    assert d.solve("h", max_params=10).value == 10
+    assert d.solve("h", equals=7).value == 7

@@ -215,7 +215,9 @@ def compile_exprs(exprs: Sequence[sp.Basic], symbols: Sequence[sp.Symbol]
     exact, bound = _Gen(names, False), _Gen(names, True)
     vals, bnds = [], []
     for e in exprs:
-        if isinstance(e, sp.Basic) and (e.is_Relational or isinstance(e, sp.logic.boolalg.Boolean)):
+        # a Symbol is a sympy Boolean too: a bare symbol (a total of h) is a number here
+        if isinstance(e, sp.Basic) and not e.is_Symbol and (
+                e.is_Relational or isinstance(e, sp.logic.boolalg.Boolean)):
             vals.append(exact.boolean(e))
             bnds.append("0.0" if e in (sp.true, sp.false) else bound.relation_bound(e))
         else:

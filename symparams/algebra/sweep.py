@@ -118,10 +118,9 @@ class Sweep:
         self._checked = True
 
     def collect(self) -> SweepResult:
-        """Every point at once (in memory)."""
-        parts = list(self.blocks(max(self.points, 1)))
-        return parts[0] if len(parts) == 1 else SweepResult(self.names, {
-            n: np.concatenate([p.columns[n] for p in parts]) for n in (*self.names, "total")})
+        """Every point at once (in memory): a block as large as the grid is one block."""
+        (whole,) = self.blocks(max(self.points, 1))
+        return whole
 
     def csv_chunks(self, block: int = BLOCK) -> Iterator[str]:
         return _csv_chunks(self.names, self.blocks(block))
