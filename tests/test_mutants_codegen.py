@@ -135,8 +135,9 @@ def test_an_unsupported_boolean_is_named():
         compile_exprs([sp.Xor(n > 1, n > 2, evaluate=False)], [n])
 
 
-def test_a_denominator_not_known_positive_is_refused():
-    d = sp.Symbol("d", integer=True)  # may be zero or negative: no exact floor division
+def test_a_denominator_not_known_integer_is_refused():
+    # an integer one not known positive is computed where nonzero (test_algebra_symbolic_stride)
+    d = sp.Symbol("d", real=True)  # may be a fraction: no exact floor division
     with pytest.raises(NotSupportedError, match="denominator d"):
         compile_exprs([n / d], [n, d])
 

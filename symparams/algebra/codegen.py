@@ -29,6 +29,9 @@ class _Gen:
     def __init__(self, names: dict[sp.Symbol, str], bound: bool):
         self.names = names
         self.bound = bound  # True: float magnitude bound instead of the value
+        # integer denominators not known positive (a stride floor(n/10)): computed with
+        # _nz (1 where 0), and each must be nonzero for a point to be valid
+        self.guards: dict[sp.Expr, None] = {}
 
     def fraction(self, e: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
         if e.is_Rational or e.is_Symbol:
@@ -38,9 +41,17 @@ class _Gen:
         c, p = p.as_content_primitive()
         if c.q != 1 or c.p != 1:
             p, q = sp.expand_mul(c.p * p), c.q * q
-        if not (q.is_positive and q.is_integer):
+        if not q.is_integer:
             raise NotSupportedError(f"cannot evaluate {e} exactly: denominator {q}")
         return p, q
+
+    def den(self, q: sp.Expr) -> str:
+        """A divisor (denominator or modulus): ``_nz(q)`` when q may be 0.  Python's
+        ``//`` and ``%`` are exact floor division and divisibility for negative q too."""
+        if q.is_positive or self.bound:
+            return self.poly(q)
+        self.guards.setdefault(q)
+        return f"_nz({self.poly(q)})"
 
     def expr(self, e: sp.Expr) -> str:
         p, q = self.fraction(e)
@@ -48,7 +59,7 @@ class _Gen:
             return self.poly(p)
         if self.bound:
             return f"max({self.poly(p)}, {self.poly(q)})"
-        return f"(({self.poly(p)})//({self.poly(q)}))"
+        return f"(({self.poly(p)})//({self.den(q)}))"
 
     def poly(self, e: sp.Expr) -> str:  # no division left at the top
         FloorDiv, CeilDiv = _int_div_classes()
@@ -74,8 +85,8 @@ class _Gen:
             if self.bound:
                 return f"max({self.poly(p)}, {self.poly(q)})"
             if isinstance(e, (FloorDiv, sp.floor)) and not isinstance(e, CeilDiv):
-                return f"(({self.poly(p)})//({self.poly(q)}))"
-            return f"(-((-({self.poly(p)}))//({self.poly(q)})))"
+                return f"(({self.poly(p)})//({self.den(q)}))"
+            return f"(-((-({self.poly(p)}))//({self.den(q)})))"
         if isinstance(e, sp.Mod):
             a, m = e.args
             p, q = self.fraction(a)
@@ -83,7 +94,7 @@ class _Gen:
                 raise NotSupportedError(f"cannot evaluate {e} exactly")
             if self.bound:
                 return f"max({self.poly(p)}, {self.poly(m)})"
-            return f"(({self.poly(p)}) % ({self.poly(m)}))"
+            return f"(({self.poly(p)}) % ({self.den(m)}))"
         if isinstance(e, sp.Piecewise):
             return self.piecewise(e.args)
         if isinstance(e, (sp.Max, sp.Min)):  # ceil_mode pools: max(0, d(k-1) + 1 - p - s)
@@ -125,8 +136,11 @@ class _Gen:
             p, q = self.fraction(a)
             lhs = sp.Mod(p, q * m, evaluate=False) if q != 1 else c.lhs
             return f"(({self.poly(lhs)}) == 0)"
-        p, _ = self.fraction(lhs)
-        return f"(({self.poly(p)}) {op} 0)"
+        p, q = self.fraction(lhs)
+        if q.is_positive:
+            return f"(({self.poly(p)}) {op} 0)"
+        # p/q op 0 iff p*q op 0, for q != 0 (multiplied by q**2 > 0)
+        return f"((({self.poly(p)}) * ({self.den(q)})) {op} 0)"
 
     def relation_bound(self, c: sp.Basic) -> str:
         if c in (sp.true, sp.false):
@@ -137,8 +151,10 @@ class _Gen:
             a, m = c.lhs.args
             p, q = self.fraction(a)
             return f"max({self.poly(p)}, {self.poly(q * m)})"
-        p, _ = self.fraction(c.lhs - c.rhs)
-        return self.poly(p)
+        p, q = self.fraction(c.lhs - c.rhs)
+        if q.is_positive:
+            return self.poly(p)
+        return f"(max(1.0, {self.poly(p)}) * max(1.0, {self.poly(q)}))"
 
 
 def _where(cond, a, b):
@@ -163,6 +179,13 @@ def _imin(*xs):
     return out
 
 
+def _nz(q):
+    """A divisor that may be 0: 1 where it is 0 (the guard marks such points invalid)."""
+    if isinstance(q, np.ndarray):
+        return np.where(q == 0, 1, q).astype(q.dtype)
+    return q if q != 0 else 1
+
+
 def _not(x):
     return not x if isinstance(x, (bool, np.bool_)) else np.logical_not(x)
 
@@ -182,19 +205,32 @@ def compile_exprs(exprs: Sequence[sp.Basic], symbols: Sequence[sp.Symbol]
                   ) -> tuple[Callable, Callable]:
     """``(values, bounds)``: ``values(*args)`` returns each expression (relations as
     booleans) with exact integer arithmetic; ``bounds(*args)`` a float upper bound
-    on the absolute value of every intermediate of every expression."""
+    on the absolute value of every intermediate of every expression.
+
+    An integer denominator or modulus not known positive (a stride ``floor(n/10)``) is
+    computed exactly where it is nonzero; ``values`` then returns, after the
+    expressions, one boolean per such divisor, true where it is nonzero: a point where
+    one is false has no value (the derivation's conditions make it invalid)."""
     names = {s: f"_x{i}" for i, s in enumerate(symbols)}
     exact, bound = _Gen(names, False), _Gen(names, True)
     vals, bnds = [], []
     for e in exprs:
-        if isinstance(e, sp.Basic) and (e.is_Relational or isinstance(e, sp.logic.boolalg.Boolean)):
+        # a Symbol is a sympy Boolean too: a bare symbol (a total of h) is a number here
+        if isinstance(e, sp.Basic) and not e.is_Symbol and (
+                e.is_Relational or isinstance(e, sp.logic.boolalg.Boolean)):
             vals.append(exact.boolean(e))
             bnds.append("0.0" if e in (sp.true, sp.false) else bound.relation_bound(e))
         else:
             vals.append(exact.expr(e))
             bnds.append(bound.expr(e))
+    done = 0
+    while done < len(exact.guards):  # a guard's own floors may add guards
+        q = list(exact.guards)[done]
+        vals.append(f"(({exact.poly(q)}) != 0)")
+        bnds.append(bound.poly(q))
+        done += 1
     params = ", ".join(names.values())
-    env = {"_where": _where, "_not": _not, "max": _max, "_max": _max, "abs": _abs_float,
+    env = {"_where": _where, "_not": _not, "_nz": _nz, "max": _max, "_max": _max, "abs": _abs_float,
            "_imax": _imax, "_imin": _imin}
     src = (f"def _values({params}):\n    return ({', '.join(vals)},)\n"
            f"def _bounds({params}):\n    return _max(0.0, {', '.join(bnds)})\n")

@@ -118,10 +118,9 @@ class Sweep:
         self._checked = True
 
     def collect(self) -> SweepResult:
-        """Every point at once (in memory)."""
-        parts = list(self.blocks(max(self.points, 1)))
-        return parts[0] if len(parts) == 1 else SweepResult(self.names, {
-            n: np.concatenate([p.columns[n] for p in parts]) for n in (*self.names, "total")})
+        """Every point at once (in memory): a block as large as the grid is one block."""
+        (whole,) = self.blocks(max(self.points, 1))
+        return whole
 
     def csv_chunks(self, block: int = BLOCK) -> Iterator[str]:
         return _csv_chunks(self.names, self.blocks(block))
@@ -137,7 +136,11 @@ class Sweep:
         i = int(np.argmin(ok))
         point = ", ".join(f"{n}={int(c[i])}" for n, c in zip(self.names, mesh))
         results = self.values(*(c[i:i + 1].astype(object) for c in mesh))[1:]
-        bad = next(c for c, r in zip(self.conditions, results) if not bool(np.asarray(r).ravel()[0]))
+        bad = next((c for c, r in zip(self.conditions, results)
+                    if not bool(np.asarray(r).ravel()[0])), None)
+        if bad is None:  # only a divisor's guard (codegen) failed: a zero stride
+            raise ShapeError(f"grid point {point}: a stride or window size is zero there; "
+                             "skip such points with invalid='skip' (--skip-invalid)")
         where = "input" if bad.index == 0 else f"layer {bad.index} ({bad.layer})"
         raise ShapeError(f"grid point {point}: {where}: {bad.reason} "
                          f"({bad.relation} fails); skip such points with invalid='skip' (--skip-invalid)")
