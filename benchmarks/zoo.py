@@ -12,23 +12,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import types
 from pathlib import Path
 
 import symparams
+from derive import best  # benchmarks/derive.py: the best of repeated timings
 
 ROOT = Path(__file__).resolve().parent.parent / "derivations"
 RESNET152 = dict(L1=3, L2=8, L3=36, L4=3)
-
-
-def best(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def main() -> None:

@@ -109,7 +109,7 @@ def _first_line(err: BaseException) -> str:
 
 def format_report(report: Report) -> str:
     """A table with one row per layer, an agreement column and the verdict."""
-    from symparams.export.text import _table
+    from symparams.export.text import text_table
 
     def shape(s: tuple[int, ...] | None) -> str:
         return "—" if s is None else "(" + ", ".join(map(str, s)) + ")"
@@ -121,7 +121,7 @@ def format_report(report: Report) -> str:
     total_ok = report.total == report.torch_total
     rows.append(["total", "", "", "", str(report.total), str(report.torch_total),
                  "yes" if total_ok else "NO"])
-    lines = _table(rows)
+    lines = text_table(rows)
     lines.insert(-2, lines[1])  # a rule above the total
     out = [f"Verified against PyTorch {report.torch_version} (forward pass on the meta device: "
            "shapes, no data; batch 1; shapes channels-first)", *lines]
