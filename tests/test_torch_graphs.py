@@ -137,3 +137,39 @@ def test_unsupported_calls_are_named():
     with pytest.raises(symparams.NotSupportedError, match=r"ShuffleNetV2:getitem \(getitem\): "
                                                           "function not supported"):
         symparams.from_torch(model, (3, 224, 224))
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_padding_modes_agree_with_torch(mode):
+    """Every size and padding from 1 to 6: torch runs it iff symparams accepts it, with
+    the same shape; from_torch reads the module back."""
+    torch = require_torch()
+    from symparams.core.errors import ShapeError
+    from symparams.core.network import Network
+    from symparams.layers import Input, ZeroPadding
+
+    word = {"zeros": "ZeroPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad",
+            "circular": "CircularPad"}[mode]
+    for size in range(1, 7):
+        for pad in range(1, 7):
+            module = getattr(torch.nn, f"{word}2d")(pad)
+            try:
+                expected = tuple(module(torch.zeros(1, 2, size, size)).shape[1:])
+            except (RuntimeError, ValueError, IndexError):
+                expected = None
+            try:
+                d = Network((Input((size, size, 2)), ZeroPadding(pad, mode=mode))).derive()
+                got = tuple(int(x) for x in d.output_shape.channels_first())
+            except ShapeError:
+                got = None
+            assert got == expected, (mode, size, pad)
+            if expected is not None:
+                back = symparams.from_torch(torch.nn.Sequential(module), (2, size, size))
+                assert back.layers[1].mode == mode
+                from symparams.commands_verify import verify
+
+                assert verify(d).agrees  # to_torch builds the same module kind
+    kind = "zeropadding" if mode == "zeros" else word.lower()
+    d = symparams.parse(f"I(n x n x 2)-{kind}(p)").derive()
+    assert [str(c.relation) for c in d.conditions if "padding" in c.reason] == (
+        ["n >= p + 1"] if mode == "reflect" else ["n >= p"] if mode == "circular" else [])

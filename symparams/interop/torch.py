@@ -311,12 +311,16 @@ def _map(path: str, target: Any, torch, problems: list[str]) -> _Step | None:
         if name == "Softmax2d":
             return step("activation", function="softmax2d", ndim=2)
         return step("activation", function=name.lower())
-    if name in ("ZeroPad1d", "ZeroPad2d", "ZeroPad3d"):
-        pads = _axes(m.padding)  # (left, right, top, bottom, …): last axis first
-        pairs = [pads[i:i + 2] for i in range(0, len(pads), 2)][::-1]
+    pad_modes = {"ZeroPad": "zeros", "ReflectionPad": "reflect", "ReplicationPad": "replicate",
+                 "CircularPad": "circular"}
+    if name[:-2] in pad_modes and name[-2:] in ("1d", "2d", "3d"):
+        ndim = int(name[-2])
+        pads = _axes(m.padding) * (2 * ndim if len(_axes(m.padding)) == 1 else 1)
+        pairs = [pads[i:i + 2] for i in range(0, len(pads), 2)][::-1]  # last axis first
         if any(a != b for a, b in pairs):
             return refuse(f"asymmetric padding {m.padding} is not supported")
-        return step("zeropadding", padding=_one(tuple(a for a, _ in pairs)), ndim=int(name[-2]))
+        return step("zeropadding", padding=_one(tuple(a for a, _ in pairs)), ndim=ndim,
+                    mode=pad_modes[name[:-2]])
     return refuse("")
 
 
@@ -554,8 +558,8 @@ def _network(steps: list[_Step], sizes: tuple[int, ...], plan: _Plan, name: str)
             layer = AdaptivePool(o["size"], mode=o["mode"], spec=s.spec)
         elif s.kind in MERGES:
             layer = {"add": Add, "multiply": Multiply, "concat": Concat}[s.kind](spec=s.spec)
-        else:  # zeropadding
-            layer = ZeroPadding(o["padding"], spec=s.spec)
+        else:  # zeropadding (zeros, reflect, replicate, circular)
+            layer = ZeroPadding(o["padding"], mode=o.get("mode", "zeros"), spec=s.spec)
         position = len(layers) - 1  # among the layers after the input
         refs = tuple("input" if r < 0 else r - position for r in s.reads)
         layers.append(replace(layer, name=s.name, shares=s.shares, trainable=s.trainable,
@@ -830,7 +834,11 @@ def _zero_padding(nn, row):
     rank = row.input_shape.rank
     p = _ints(row.layer.per_axis(row.layer.padding, rank, ""))
     pads = tuple(v for pi in reversed(p) for v in (pi, pi))
-    return getattr(nn, f"ConstantPad{rank}d")(pads, 0.0)
+    mode = row.layer.mode
+    if mode == "zeros":
+        return getattr(nn, f"ConstantPad{rank}d")(pads, 0.0)
+    word = {"reflect": "Reflection", "replicate": "Replication", "circular": "Circular"}[mode]
+    return getattr(nn, f"{word}Pad{rank}d")(pads)
 
 
 def _merge(nn, row):

@@ -541,7 +541,8 @@ _KIND_LETTER = (("conv", "C"), ("maxpool", "P"), ("avgpool", "P"), ("pool", "P")
                 ("adaptiveavgpool", "P"), ("adaptivemaxpool", "P"), ("adaptivepool", "P"),
                 ("dense", "H"),
                 ("linear", "H"), ("globalpool", "G"), ("dropout", "D"), ("activation", "A"),
-                ("zeropadding", "Z"), ("input", "I"))
+                ("zeropadding", "Z"), ("reflectionpad", "Z"), ("replicationpad", "Z"),
+                ("circularpad", "Z"), ("input", "I"))
 
 
 def _letter_of(kind: str) -> str | None:
