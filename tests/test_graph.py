@@ -307,3 +307,9 @@ def test_every_exporter_handles_a_graph(tmp_path):
     values = dict(n=224, L1=2, L2=2, L3=2, L4=2)
     assert fn(**values) == d.evaluate(values) == 11689512
     assert d.to_dict()["total"] == str(d.total)
+
+
+def test_sizes_that_differ_for_every_value_name_both_branches():
+    """k and 2k agree only at k = 0, which no channel count is."""
+    with pytest.raises(ShapeError, match=r"channels of 'conv2d3' .* and 'concat1' .* differ: k and 2\*k"):
+        symparams.parse("I(8 x 8 x k)-{C(k,1) | C(k,1)}-[C(k,1)]+").derive()

@@ -301,6 +301,18 @@ def same_size(a: sp.Expr, b: sp.Expr) -> bool | None:
     return None
 
 
+def equal_sizes(a: sp.Expr, b: sp.Expr) -> sp.Basic:
+    """``a = b`` as short as it goes: ``Eq(p, 1)`` rather than ``Eq(n + 2p - 2, n)``."""
+    d = sp.expand(_normal(a) - _normal(b))
+    _, d = d.as_content_primitive()
+    syms = d.free_symbols
+    if len(syms) == 1 and d.is_polynomial(*syms) and sp.Poly(d, *syms).degree() == 1:
+        s = next(iter(syms))
+        slope, offset = sp.Poly(d, s).all_coeffs()
+        return sp.Eq(s, -offset / slope)  # false when the value breaks s's assumptions
+    return sp.Eq(a, b)
+
+
 @lru_cache(maxsize=1 << 14)
 def _normal(e: sp.Expr) -> sp.Expr:
     FloorDiv, CeilDiv = _int_div_classes()

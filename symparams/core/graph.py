@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-from symparams.algebra.floors import depth, same_size
+from symparams.algebra.floors import depth, equal_sizes, same_size
 from symparams.core.errors import NotSupportedError, ShapeError, SpecError, SymparamsError, quote, shorten
 from symparams.core.layer import Layer, Merge, Weight, hyper, register, substitute_layer, walk
 from symparams.core.shape import Shape, exact_division
@@ -116,7 +116,7 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
             raise fail(err, index, label, layer, shape) from None
         name = layer.name or _auto_name(prefix_word, counters, taken)
         full = prefix + name
-        checked = _checked(layer, shape, lambda err: fail(err, index, name, layer, shape))
+        checked = checked_conditions(layer, shape, lambda err: fail(err, index, name, layer, shape))
         exact = ctx.assume_divisible is True or full in ctx.assume_divisible
         children: tuple = ()
         weights: tuple[Weight, ...] = ()
@@ -205,7 +205,7 @@ def _shared(layer: Layer, shape: Shape, owners: dict[str, tuple[Layer, Shape]]
     return ()
 
 
-def _checked(layer: Layer, shape: Shape, fail) -> list[tuple[sp.Basic, str]]:
+def checked_conditions(layer: Layer, shape: Shape, fail) -> list[tuple[sp.Basic, str]]:
     """Conditions not yet decided; raise on the first that is provably false."""
     try:
         conds = layer.all_conditions(shape)
@@ -240,7 +240,10 @@ def same_shape(a: Shape, b: Shape, what: str) -> tuple[bool, list[tuple[sp.Basic
         if same is False:
             return False, []
         if same is None:
-            conditions.append((sp.Eq(x, y), what))
+            condition = equal_sizes(x, y)
+            if condition is sp.false:  # 3k = 2k with k >= 1
+                return False, []
+            conditions.append((condition, what))
     return True, conditions
 
 

@@ -6,14 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-import sympy as sp
-
 from symparams.core.derivation import CONVENTIONS, Condition, Derivation
-from symparams.core.errors import ShapeError, SpecError, SymparamsError, quote, shorten
+from symparams.core.errors import SpecError, quote, shorten
 from symparams.core.graph import MAX_DEPTH, unify_symbols  # noqa: F401  (MAX_DEPTH: re-exported)
 from symparams.core.layer import Layer, substitute_layer
-from symparams.core.shape import Shape
-
 
 
 @dataclass(frozen=True)
@@ -73,12 +69,13 @@ class Network:
         from symparams.algebra.conditions import simplify_conditions
 
         assume_divisible = divisible_option(assume_divisible)
-        from symparams.core.graph import Context, derive_body
+        from symparams.core.graph import Context, checked_conditions, derive_body
 
         shape = self.input.output_shape()
         ctx = Context(convention, assume_divisible)
-        ctx.conditions = [Condition(rel, reason, 0, "input")
-                          for rel, reason in self._checked(self.input, 0, "input", shape)]
+        ctx.conditions = [Condition(rel, reason, 0, "input") for rel, reason in
+                          checked_conditions(self.input, shape,
+                                             lambda err: type(err)(f"input: {err}"))]
         for value, role in self.input.roles():
             ctx.note(value, role, exact=True)
         rows, _ = derive_body(self.layers[1:], shape, ctx)
@@ -89,32 +86,11 @@ class Network:
                 raise SpecError(f"assume_divisible names no layer {quote(unknown[0])}; layers: "
                                 f"{shorten(', '.join(r.name for r in rows), 300)}")
         derivation = Derivation(
-            network=self, input_shape=self.input.output_shape(), rows=tuple(rows),
+            network=self, input_shape=shape, rows=tuple(rows),
             conditions=simplify_conditions(conditions),
             legend=tuple((s, _uses(d)) for s, d in legend.items()),
             convention=convention, assume_divisible=assume_divisible)
         return derivation
-
-    # -- helpers -----------------------------------------------------------------
-    def _checked(self, layer: Layer, index: int, name: str, shape: Shape) -> list[tuple[sp.Basic, str]]:
-        """Conditions not yet decided; raise on the first that is provably false."""
-        try:
-            conds = layer.all_conditions(shape)
-        except ShapeError as err:
-            raise self._context(err, index, name, layer, shape) from None
-        open_ = []
-        for rel, reason in conds:
-            if rel is sp.false or rel == sp.false:
-                raise self._context(ShapeError(reason), index, name, layer, shape)
-            if rel is not sp.true:
-                open_.append((rel, reason))
-        return open_
-
-    @staticmethod
-    def _context(err: SymparamsError, index: int, name: str, layer: Layer,
-                 shape: Shape) -> SymparamsError:
-        where = "input" if index == 0 else f"layer {index} ({name}, {layer.describe()}) on input {shape.brief()}"
-        return type(err)(f"{where}: {err}")
 
     def to_torch(self, *, device="cpu", **values):
         """The equivalent ``nn.Sequential`` for ``values`` (needs ``symparams[torch]``)."""

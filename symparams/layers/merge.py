@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symparams.algebra.floors import normal_form, same_size, size
+from symparams.algebra.floors import equal_sizes, same_size, size
 from symparams.core.errors import ShapeError, quote
 from symparams.core.layer import Merge, register
 from symparams.core.shape import Shape, brief
@@ -28,26 +28,14 @@ def _agree(a: sp.Expr, b: sp.Expr, what: str, first: str, second: str,
     if broadcast and (a == 1 or b == 1):
         return (b if a == 1 else a), []
     same = same_size(a, b)
-    if same is False:
+    condition = None if same is not None else equal_sizes(a, b)
+    if same is False or condition is sp.false:  # numbers, or k = 2k with k >= 1
         raise ShapeError(f"the {what} of {quote(first)} ({shapes[0].brief()}) and "
                          f"{quote(second)} ({shapes[1].brief()}) differ: {brief(a)} and {brief(b)}")
     shorter = a if size(a) <= size(b) else b
     if same:
         return shorter, []
-    return shorter, [(equal_sizes(a, b), f"the {what} of {first} and {second} agree")]
-
-
-def equal_sizes(a: sp.Expr, b: sp.Expr) -> sp.Basic:
-    """``a = b`` as short as it goes: ``Eq(p, 1)`` rather than ``Eq(n + 2p - 2, n)``."""
-    d = sp.expand(normal_form(a) - normal_form(b))
-    _, d = d.as_content_primitive()
-    syms = d.free_symbols
-    if len(syms) == 1 and d.is_polynomial(*syms) and sp.Poly(d, *syms).degree() == 1:
-        s = next(iter(syms))
-        value = sp.solve(d, s)[0]  # d is our own polynomial, not user text
-        return sp.Eq(s, value)
-    return sp.Eq(a, b)
-
+    return shorter, [(condition, f"the {what} of {first} and {second} agree")]
 
 def _spatial_agree(shapes: tuple[Shape, ...], sources: tuple[str, ...], kind: str,
                    broadcast: bool) -> tuple[list[sp.Expr], list[tuple[sp.Basic, str]]]:
