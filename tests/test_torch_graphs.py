@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import symparams
-from tests.torch_required import require_torch, require_torchvision
+from tests.torch_required import forward_shapes, require_torch, require_torchvision
 
 GRAPHS = [
     "I(16x16x8)-[C(8,3,p=1)-B]+-{C(4,1) | C(4,3,p=1) | }",
@@ -74,27 +74,6 @@ ZOO = {  # torchvision name -> (constructor options, input size)
 }
 
 
-def _leaf_shapes(torch, model, size: int) -> dict[str, tuple[int, ...]]:
-    """Output shape of every leaf module's first call, by path (forward on meta)."""
-    shapes: dict[str, tuple[int, ...]] = {}
-    hooks = []
-    def hook(path):
-        def record(module, inputs, output):  # returns None: the output stays as it is
-            shapes.setdefault(path, tuple(output.shape[1:]))
-        return record
-
-    for path, module in model.named_modules():
-        if not list(module.children()):
-            hooks.append(module.register_forward_hook(hook(path)))
-    try:
-        with torch.no_grad():
-            model.eval()(torch.empty(1, 3, size, size, device="meta"))
-    finally:
-        for h in hooks:
-            h.remove()
-    return shapes
-
-
 @pytest.mark.parametrize("name", sorted(ZOO))
 def test_from_torch_reads_torchvision(name):
     torchvision = require_torchvision()
@@ -105,7 +84,8 @@ def test_from_torch_reads_torchvision(name):
         model = getattr(torchvision.models, name)(**options)
     d = symparams.from_torch(model, (3, size, size)).derive()
     assert d.evaluate() == sum(p.numel() for p in model.parameters())
-    shapes = _leaf_shapes(torch, model, size)
+    shapes = forward_shapes(model, size, ((path, m) for path, m in model.named_modules()
+                                          if not list(m.children())))
     checked = 0
     for row in d.rows:
         path = (row.layer.spec or "").split(": ", 1)[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import symparams
-from tests.torch_required import require_torchvision
+from tests.torch_required import forward_shapes, require_torchvision
 
 ROOT = Path(__file__).parent.parent / "derivations"
 RESNETS = {  # torchvision name -> (zoo file, stage depths)
@@ -34,21 +34,9 @@ def _model(name: str, **kwargs):
 def _outputs(model, size: int, names=None) -> dict[str, tuple[int, ...]]:
     """The output shape (without the batch) of every top-level module at ``size``, or
     of the modules ``names`` (dotted, as ``model.named_modules()`` names them)."""
-    import torch
-
-    shapes: dict[str, tuple[int, ...]] = {}
     modules = dict(model.named_modules())
     chosen = model.named_children() if names is None else ((n, modules[n]) for n in names)
-    hooks = [module.register_forward_hook(
-        lambda m, i, o, name=name: shapes.__setitem__(name, tuple(o.shape[1:])))
-        for name, module in chosen]
-    try:
-        with torch.no_grad():  # 2 images: BatchNorm in training mode refuses 1 × 1 maps of 1
-            model(torch.empty(2, 3, size, size, device="meta"))
-    finally:
-        for h in hooks:
-            h.remove()
-    return shapes
+    return forward_shapes(model, size, chosen)
 
 
 @pytest.mark.parametrize("name", sorted(RESNETS))

@@ -64,3 +64,28 @@ def require_torchvision():
             raise
         pytest.skip("torchvision is not installed")
     return torchvision
+
+
+def forward_shapes(model, size: int, modules) -> dict[str, tuple[int, ...]]:
+    """The output shape (without the batch) of each ``(name, module)`` of ``modules`` at its
+    first call, from a forward pass of ``model`` on the meta device at ``size × size``.
+
+    Two images: BatchNorm in training mode refuses 1 × 1 maps of one image.  The hooks
+    return None (the outputs stay as they are) and are removed even when torch fails.
+    """
+    torch = require_torch()
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def hook(name):
+        def record(module, inputs, output):
+            shapes.setdefault(name, tuple(output.shape[1:]))
+        return record
+
+    hooks = [module.register_forward_hook(hook(name)) for name, module in modules]
+    try:
+        with torch.no_grad():
+            model(torch.empty(2, 3, size, size, device="meta"))
+    finally:
+        for h in hooks:
+            h.remove()
+    return shapes

@@ -49,6 +49,15 @@ class Row:
     def params(self) -> sp.Expr:
         return self.trainable + self.non_trainable
 
+    def copies(self) -> "dict[str, tuple[Row, ...]]":
+        """A repeat's children by copy (``"1"``, ``"2"`` …, from the rows' names
+        ``parent.copy.child``): the first copy, and a second standing for the others."""
+        out: dict[str, tuple[Row, ...]] = {}
+        for child in self.children:
+            copy = child.name[len(self.name) + 1:].split(".", 1)[0]
+            out[copy] = out.get(copy, ()) + (child,)
+        return out
+
     def walk(self) -> "tuple[Row, ...]":
         """This row, then its children's rows, depth first."""
         return (self,) + tuple(r for c in self.children for r in c.walk())

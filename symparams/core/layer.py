@@ -290,10 +290,10 @@ class Layer:
                             f"{quote(value)}")
         if len(value) > MAX_INPUTS:
             raise SpecError(f"{self.kind}: more than {MAX_INPUTS} inputs")
-        most = None if self.arity is None else self.arity
-        if most is not None and len(value) != most:
-            raise SpecError(f"{self.kind} reads {most} input{'s' if most != 1 else ''}, "
-                            f"got {len(value)}: {quote(', '.join(value))}")
+        if self.arity is not None and len(value) != self.arity:
+            raise SpecError(f"{self.kind} reads {self.arity} input"
+                            f"{'s' if self.arity != 1 else ''}, got {len(value)}: "
+                            f"{quote(', '.join(map(str, value)))}")
         object.__setattr__(self, "inputs", tuple(value))
 
     arity: ClassVar[int | None] = 1
@@ -332,7 +332,7 @@ class Layer:
     # -- generic helpers ------------------------------------------------------
     def hyperparameters(self) -> Iterable[tuple[str, str, bool, sp.Expr]]:
         """Every (field, role, nonnegative, value) of this layer, per axis flattened
-    (a block's own only: :func:`walk` reaches the layers inside it)."""
+        (a block's own only: :func:`walk` reaches the layers inside it)."""
         for f in fields(self):
             meta = f.metadata
             if "role" not in meta:
@@ -466,13 +466,13 @@ def substitute_layer(layer: Layer, mapping: dict) -> Layer:
     from dataclasses import replace
 
     changes = {}
+    for name, body in _bodies(layer):
+        new_body = tuple(substitute_layer(v, mapping) for v in body)
+        if new_body != body:
+            changes[name] = new_body
     for f in fields(layer):
         value = getattr(layer, f.name)
         if "role" not in f.metadata:
-            if isinstance(value, tuple) and value and all(isinstance(v, Layer) for v in value):
-                new_body = tuple(substitute_layer(v, mapping) for v in value)  # a block's body
-                if new_body != value:
-                    changes[f.name] = new_body
             continue
         if isinstance(value, tuple):
             new = tuple(v.xreplace(mapping) if isinstance(v, sp.Basic) else v for v in value)
@@ -485,12 +485,18 @@ def substitute_layer(layer: Layer, mapping: dict) -> Layer:
     return replace(layer, **changes) if changes else layer
 
 
+def _bodies(layer: Layer) -> Iterable[tuple[str, tuple[Layer, ...]]]:
+    """``(field, layers)`` of each field of ``layer`` holding layers (a block's body)."""
+    for f in fields(layer):
+        value = getattr(layer, f.name)
+        if "role" not in f.metadata and isinstance(value, tuple) and value and \
+                all(isinstance(v, Layer) for v in value):
+            yield f.name, value
+
+
 def walk(layers: Iterable[Layer]) -> Iterable[Layer]:
     """Every layer of ``layers`` and, inside blocks and repeats, of their bodies."""
     for layer in layers:
         yield layer
-        for f in fields(layer):
-            value = getattr(layer, f.name)
-            if "role" not in f.metadata and isinstance(value, tuple) and value and \
-                    all(isinstance(v, Layer) for v in value):
-                yield from walk(value)
+        for _, body in _bodies(layer):
+            yield from walk(body)

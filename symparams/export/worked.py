@@ -347,10 +347,7 @@ def composite_steps(row) -> list[Step]:
     copies': ``t × P`` or, when the first copy differs, ``P₁ + (t − 1) × P₂``."""
     if row.params == 0:
         return []
-    copies: dict[str, int] = {}
-    for child in row.children:
-        copy = child.name[len(row.name) + 1:].split(".", 1)[0]
-        copies[copy] = copies.get(copy, 0) + _int(child.params)
+    copies = {copy: sum(_int(c.params) for c in rows) for copy, rows in row.copies().items()}
     times = getattr(row.layer, "times", None)
     if times is None:
         return [Step(row.name, "parameters", r"\sum_i P_i", "the sum of its layers",

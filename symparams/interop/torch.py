@@ -189,11 +189,11 @@ def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
             target = graph_module.get_submodule(node.target)
             step = _map(node.target, target, torch, problems)
             if step is not None:
-                frozen = [p.requires_grad for p in target.parameters()]
-                if frozen and len(set(frozen)) > 1:
+                grads = [p.requires_grad for p in target.parameters()]
+                if len(set(grads)) > 1:
                     problems.append(f"{node.target} ({type(target).__name__}): some parameters "
                                     "are frozen (requires_grad=False) and some are not")
-                step.trainable = all(frozen)
+                step.trainable = all(grads)
                 if node.target in owner:  # a module applied again: its weights count once
                     first = steps[owner[node.target]]
                     first.name = first.name or node.target
@@ -672,10 +672,7 @@ def _composite(torch, row) -> Any:
 
     if not isinstance(row.layer, Repeat):
         return _body_module(torch, row.children, f"{row.name}.")
-    copies: dict[str, list] = {}
-    for child in row.children:
-        copy = child.name[len(row.name) + 1:].split(".", 1)[0]
-        copies.setdefault(copy, []).append(child)
+    copies = row.copies()
     times = int(row.layer.times)
     built = []
     for i in range(1, times + 1):  # copies past the derived ones read the last one's shape

@@ -222,7 +222,7 @@ class _Parser:
             body = self.chain(top=False)
             stream.expect(")", "')' closing the group")
             return _Group("repeat", [body], start, times=self._times(), text=self._since(start))
-        return self._layer()
+        return _layer(stream)
 
     def _branch(self) -> list:
         if self.stream.peek.text in ("|", "}"):
@@ -251,9 +251,6 @@ class _Parser:
     def _since(self, start: Token) -> str:
         end = self.stream.tokens[self.stream.i - 1]
         return self.text[start.pos:end.pos + len(end.text)]
-
-    def _layer(self) -> "_RawLayer":
-        return _layer(self.stream)
 
     def walk_raws(self, chain: list):
         for item in chain:

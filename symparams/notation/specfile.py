@@ -260,14 +260,12 @@ def _layers(value: Any, blocks: dict | None = None, where: str = "", nesting: in
                 body = _body(options, where, blocks, nesting)
                 options.pop("notation", None)
                 options.pop("layers", None)
-                options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+            options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+            if kind == "repeat":
                 layer = Repeat(body=body, **options)
             elif kind in blocks:
-                options = {k: tuple(v) if isinstance(v, list) and k == "inputs" else v
-                           for k, v in options.items()}
                 layer = blocks[kind](**options)
             else:
-                options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
                 layer = make_layer(kind, **options)
         except SymparamsError as err:
             raise SpecError(f"{where}: {err}") from None
