@@ -147,7 +147,7 @@ def test_expression_hyperparameters():
 
 # -- activations and PReLU (issue 9) -------------------------------------------------------
 def test_activations_are_a_known_list():
-    from symparams.layers.structural import activation_name
+    from symparams.layers.activation import activation_name
     assert activation_name("ReLU") == "relu" and activation_name("hard_sigmoid") == "hardsigmoid"
     with pytest.raises(symparams.SpecError, match=r"unknown activation 'relux' \(did you mean"):
         Activation("relux")

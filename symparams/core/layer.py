@@ -209,6 +209,25 @@ class Layer:
     composite: ClassVar[bool] = False
     """True for layers made of layers (blocks, repeats): see :mod:`symparams.core.graph`."""
 
+    # -- how the compact notation writes this kind (read by symparams.notation, which
+    # knows no kind by name) ----------------------------------------------------------
+    letters: ClassVar[dict[str, Callable[[int, bool], dict[str, Any]]]] = {}
+    """Notation letters of this kind, each with the hyperparameters of the letter
+    written bare: a function of how many times the letter has been used so far (1 for
+    the first) and whether the network's input is spatial (``C`` -> ``C(c1, k1)``)."""
+    positional: ClassVar[tuple[str, ...]] = ()
+    """The fields given without a keyword, in order: ``C(32, 5)`` is filters, kernel."""
+    aliases: ClassVar[dict[str, str]] = {}
+    """Short keywords of the notation: ``s=`` for ``stride``."""
+    word_kinds: ClassVar[dict[str, str]] = {}
+    """A lone word argument that names another kind: ``A(prelu)`` is the kind ``prelu``."""
+    spatial: ClassVar[bool] = False
+    """Reads a spatial input (height, width … and channels)."""
+    vector: ClassVar[bool] = False
+    """Reads a vector: a flatten is implied before it when its input is spatial."""
+    source: ClassVar[bool] = False
+    """Reads nothing: the network's input, which comes first."""
+
     def __post_init__(self) -> None:
         self._check_options()
         for f in fields(self):
@@ -249,7 +268,7 @@ class Layer:
         for f in fields(self):
             if "role" in f.metadata or f.name in ("name", "spec", "inputs", "trainable", "shares"):
                 continue
-            expected = _option_types(type(self)).get(f.name)
+            expected = option_types(type(self)).get(f.name)
             value = getattr(self, f.name)
             if expected is None or isinstance(value, expected) and not (
                     bool not in expected and isinstance(value, bool)):
@@ -400,7 +419,7 @@ _TYPE_WORDS = {bool: "true or false", str: "a text", int: "an integer", type(Non
 
 
 @lru_cache(maxsize=None)
-def _option_types(cls: type) -> dict[str, tuple[type, ...]]:
+def option_types(cls: type) -> dict[str, tuple[type, ...]]:
     """The declared types of a layer class's plain options (``bias: bool``);
     ``Any`` fields are left out (their class checks them)."""
     hints = typing.get_type_hints(cls)

@@ -1,13 +1,19 @@
-"""The catalogue of layer kinds; importing it fills the registry."""
+"""The catalogue of layer kinds, one file per kind (or family); importing it fills the
+registry.  A file holds everything about its kind: the maths (shape, weights,
+conditions), how the notation writes it (letters, positional arguments, keywords) and
+how PyTorch writes it."""
 
+from symparams.layers.activation import Activation
 from symparams.layers.conv import Conv
 from symparams.layers.dense import Dense
+from symparams.layers.dropout import Dropout
+from symparams.layers.flatten import Flatten
 from symparams.layers.input import Input
 from symparams.layers.merge import Add, Concat, Multiply
 from symparams.layers.norm import BatchNorm
+from symparams.layers.padding import ZeroPadding
 from symparams.layers.pooling import AdaptivePool, GlobalPool, Pool
 from symparams.layers.prelu import PReLU
-from symparams.layers.structural import Activation, Dropout, Flatten, ZeroPadding
 
 __all__ = ["Activation", "AdaptivePool", "Add", "BatchNorm", "Concat", "Conv", "Dense", "Dropout", "Flatten",
            "GlobalPool", "Input", "Multiply", "Pool", "PReLU", "ZeroPadding"]

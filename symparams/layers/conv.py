@@ -60,6 +60,10 @@ class Conv(Layer):
 
     kind = "conv"
     prefix = "conv"
+    letters = {"C": lambda i, spatial: {"filters": f"c{i}", "kernel": f"k{i}"}}
+    positional = ("filters", "kernel")
+    aliases = {"s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
+    spatial = True
 
     filters: Any = hyper("number of filters")
     kernel: Any = hyper("kernel size", per_axis=True)

@@ -21,6 +21,10 @@ class Dense(Layer):
 
     kind = "dense"
     prefix = "dense"
+    letters = {"H": lambda i, spatial: {"units": f"h{i}"},
+               "O": lambda i, spatial: {"units": "o" if i == 1 else f"o{i}"}}
+    positional = ("units",)
+    vector = True
 
     units: Any = hyper("number of units")
     bias: bool = True

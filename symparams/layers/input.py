@@ -23,6 +23,9 @@ class Input(Layer):
 
     kind = "input"
     prefix = "input"
+    letters = {"I": lambda i, spatial: {"shape": ("n", "n", "l") if spatial else ("n",)}}
+    positional = ("shape",)
+    source = True
 
     shape: tuple = hyper("input size", per_axis=True)
 

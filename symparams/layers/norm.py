@@ -20,6 +20,7 @@ class BatchNorm(Layer):
 
     kind = "batchnorm"
     prefix = "batchnorm"
+    letters = {"B": lambda i, spatial: {}}
 
     def output_shape(self, in_shape: Shape) -> Shape:
         return in_shape

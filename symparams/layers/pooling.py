@@ -45,6 +45,10 @@ class Pool(Layer):
 
     kind = "pool"
     prefix = "pool"
+    letters = {"P": lambda i, spatial: {"size": f"q{i}"}}
+    positional = ("size",)
+    aliases = {"s": "stride", "p": "padding", "ceil": "ceil_mode"}
+    spatial = True
 
     size: Any = hyper("pool size", per_axis=True)
     stride: Any = hyper("pool stride", default=None, per_axis=True)
@@ -107,6 +111,9 @@ class GlobalPool(Layer):
 
     kind = "globalpool"
     prefix = "globalpool"
+    letters = {"G": lambda i, spatial: {}}
+    positional = ("mode",)
+    spatial = True
 
     mode: str = "avg"
 
@@ -142,6 +149,8 @@ class AdaptivePool(Layer):
 
     kind = "adaptivepool"
     prefix = "adaptivepool"
+    positional = ("size",)
+    spatial = True
 
     size: Any = hyper("output size", per_axis=True)
     mode: str = "avg"

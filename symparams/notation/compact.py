@@ -33,33 +33,13 @@ from typing import Any
 import sympy as sp
 
 from symparams.core.errors import SpecError, SymparamsError, quote, shorten
-from symparams.core.layer import REGISTRY, Layer, make_layer, suggest, word_problem
+from symparams.core.layer import REGISTRY, Layer, make_layer, option_types, suggest, word_problem
 from symparams.core.network import Network
 from symparams.core.symbols import make_symbol
 from symparams.notation.expr import ExpressionParser
 from symparams.notation.lexer import (Token, TokenStream, not_whole_message, number_value,
                                       tokenize)
 
-# letter -> (kind, positional argument names, keyword aliases)
-_COMMON = {"bias": "bias"}
-LETTERS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
-    "I": ("input", ("shape",), {}),
-    "C": ("conv", ("filters", "kernel"),
-          {"s": "stride", "p": "padding", "d": "dilation", "g": "groups", **_COMMON}),
-    "P": ("pool", ("size",), {"s": "stride", "p": "padding", "ceil": "ceil_mode"}),
-    "H": ("dense", ("units",), dict(_COMMON)),
-    "O": ("dense", ("units",), dict(_COMMON)),
-    "F": ("flatten", (), {}),
-    "D": ("dropout", ("rate",), {}),
-    "B": ("batchnorm", (), {}),
-    "A": ("activation", ("function",), {}),
-    "G": ("globalpool", ("mode",), {}),
-    "Z": ("zeropadding", ("padding",), {}),
-}
-
-BOOLEAN_OPTIONS = ("bias", "ceil_mode")
-NONNEGATIVE = ("padding",)
-PER_AXIS = ("shape", "kernel", "stride", "padding", "dilation", "size")
 RESERVED = {"kind": "the kind is given by the layer letter or kind name",
             "spec": "spec is not an option"}
 MAX_LAYERS = 1000
@@ -97,8 +77,7 @@ def parse(text: str, *, name: str | None = None, blocks: dict | None = None) -> 
     if stream.peek.kind != "END":
         stream.fail("expected '-' between layers or the end")
     first = chain[0]
-    if not isinstance(first, _RawLayer) or (first.head.text != "I"
-                                            and first.head.text.lower() != "input"):
+    if not isinstance(first, _RawLayer) or not _is_source(first):
         pos = first.head.pos if isinstance(first, _RawLayer) else 0
         raise SpecError("a network starts with an input layer I(...)", text, pos)
     parser.all_raws = list(parser.walk_raws(chain))
@@ -170,7 +149,7 @@ class _Parser:
                 params.append(stream.next().text)
                 stream.accept(",")
         stream.expect("=")
-        if head.text in LETTERS or head.text.lower().replace("_", "") in _kinds():
+        if _kind_of(head.text) is not None:
             raise SpecError(f"{quote(head.text)} is a layer kind; name the block otherwise",
                             self.text, head.pos)
         if head.text in self.blocks:
@@ -277,13 +256,13 @@ class _Parser:
         """Append ``chain`` reading node ``before`` (an index into ``out``; -1 is the
         input); return the index of its last node (``before`` for an empty chain)."""
         from symparams.core.graph import Repeat
-        from symparams.layers import Add, Concat, Multiply
 
         last = before
         for item in chain:
             if isinstance(item, _RawLayer):
-                if item.head.text in ("I", "input") or item.head.text.lower() == "input":
-                    raise SpecError("the input layer I must come first", self.text, item.head.pos)
+                if _is_source(item):
+                    raise SpecError(f"the input layer {item.head.text} must come first",
+                                    self.text, item.head.pos)
                 layer = self.build(item, len(out) + 1)
             elif item.kind == "repeat":
                 body = self.compile(item.chains[0])
@@ -296,8 +275,8 @@ class _Parser:
                 ends = [self._emit(c, last, out) for c in item.chains]
                 if item.kind in ("add", "multiply") and not item.chains[1]:
                     ends[1] = last
-                merge = {"add": Add, "multiply": Multiply, "concat": Concat}[item.kind]
-                layer = merge(spec=shorten(item.text, 200))
+                merge, fixed = REGISTRY[item.kind]
+                layer = merge(**fixed, spec=shorten(item.text, 200))
                 last = self._append(layer, ends, out)
                 continue
             last = self._append(layer, [last], out)
@@ -344,7 +323,7 @@ class _Parser:
 def _layer(stream: TokenStream) -> _RawLayer:
     head = stream.peek
     if head.kind != "NAME":
-        stream.fail("expected a layer letter (I C P H O F D B A G Z), a block or a group")
+        stream.fail(f"expected a layer letter ({' '.join(letters())}), a block or a group")
     stream.next()
     args: list[tuple[str | None, Token, Token, Any]] = []
     if stream.accept("("):
@@ -384,34 +363,57 @@ def _argument(stream: TokenStream) -> tuple[str | None, Token, Token, Any]:
     return keyword, first, value_start, ("sizes", sizes)
 
 
-def _resolve(raw: _RawLayer, text: str) -> tuple[str, tuple[str, ...], dict[str, str]]:
-    """(kind, positional argument names, keyword aliases) of a layer letter or kind name."""
-    letter = raw.head.text
-    if letter in LETTERS:
-        kind, positional, aliases = LETTERS[letter]
-        if kind == "activation" and len(raw.args) == 1 and raw.args[0][3][0] == "word" \
-                and raw.args[0][3][1].lower() == "prelu":
-            return "prelu", (), {}  # A(prelu): PyTorch's nn.PReLU(), one parameter
-        return kind, positional, aliases
-    key = letter.lower().replace("_", "")
-    if key in _kinds():
-        return key, _positional(key), dict(LETTERS[_letter_of(key)][2]) if _letter_of(key) else {}
-    names = list(LETTERS) + sorted(_kinds())
-    hint = (f" (did you mean '{letter.upper()}'?)" if letter.upper() in LETTERS
-            else suggest(key, names))
-    raise SpecError(f"unknown layer {quote(letter)}{hint}; letters are {' '.join(LETTERS)}, or a "
-                    f"kind name such as conv2d", text, raw.head.pos)
+def letters() -> dict[str, type[Layer]]:
+    """Every notation letter and its layer class, from the classes' ``letters``."""
+    out: dict[str, type[Layer]] = {}
+    for cls, _ in REGISTRY.values():
+        for letter in cls.letters:
+            out.setdefault(letter, cls)
+    return dict(sorted(out.items()))
+
+
+def _kind_of(head: str) -> tuple[str, type[Layer]] | None:
+    """(kind, class) of a layer letter or kind name, None if it is neither."""
+    table = letters()
+    if head in table:
+        return table[head].kind, table[head]
+    key = head.lower().replace("_", "")
+    if key in REGISTRY:
+        return key, REGISTRY[key][0]
+    return None
+
+
+def _resolve(raw: _RawLayer, text: str) -> tuple[str, type[Layer]]:
+    """(kind, class) of a layer letter or kind name; a lone word argument may name
+    another kind (``A(prelu)``)."""
+    head = raw.head.text
+    found = _kind_of(head)
+    if found is None:
+        table = letters()
+        names = list(table) + sorted(REGISTRY)
+        key = head.lower().replace("_", "")
+        hint = (f" (did you mean '{head.upper()}'?)" if head.upper() in table
+                else suggest(key, names))
+        raise SpecError(f"unknown layer {quote(head)}{hint}; letters are {' '.join(table)}, or a "
+                        f"kind name such as conv2d", text, raw.head.pos)
+    kind, cls = found
+    if len(raw.args) == 1 and raw.args[0][0] is None and raw.args[0][3][0] == "word":
+        other = cls.word_kinds.get(raw.args[0][3][1].lower())
+        if other is not None:
+            return other, REGISTRY[other][0]
+    return kind, cls
 
 
 def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, position: int) -> Layer:
-    letter = raw.head.text
-    kind, positional, aliases = _resolve(raw, text)
-    if kind == "prelu" and letter == "A":
+    head = raw.head.text
+    kind, cls = _resolve(raw, text)
+    if kind != _kind_of(head)[0]:  # a word naming another kind: A(prelu)
         raw = _RawLayer(raw.head, [], raw.text)
-    if kind == "input" and position != 0:
-        raise SpecError("the input layer I must come first", text, raw.head.pos)
-    cls, fixed = REGISTRY[kind]
-    meta = {f.name: f.metadata for f in fields(cls)}
+    if cls.source and position != 0:
+        raise SpecError(f"the input layer {head} must come first", text, raw.head.pos)
+    fixed = REGISTRY[kind][1]
+    positional = cls.positional
+    aliases = cls.aliases
     allowed = {f.name for f in fields(cls) if f.init} - set(fixed) - {"spec"}
     kwargs: dict[str, Any] = {}
     for i, (key, tok, value_tok, value) in enumerate(raw.args):
@@ -419,7 +421,7 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
             if kwargs and any(k not in positional for k in kwargs):
                 raise SpecError("positional argument after a keyword", text, tok.pos)
             if i >= len(positional):
-                raise SpecError(f"{letter} takes {len(positional)} positional "
+                raise SpecError(f"{head} takes {len(positional)} positional "
                                 f"argument{'s' if len(positional) != 1 else ''}", text, tok.pos)
             field = positional[i]
         elif key in RESERVED:
@@ -428,13 +430,14 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
             field = aliases.get(key, key)
             if field not in allowed:
                 choices = sorted(allowed | {a for a, f in aliases.items() if f in allowed})
-                raise SpecError(f"{letter}: unknown option {quote(key)}{suggest(key, choices)}; "
+                raise SpecError(f"{head}: unknown option {quote(key)}{suggest(key, choices)}; "
                                 f"options are: {', '.join(choices)}", text, tok.pos)
         if field in kwargs:
             raise SpecError(f"{key or field} given twice", text, tok.pos)
-        kwargs[field] = _value(field, value, text, value_tok, meta.get(field, {}))
-    if not raw.args:
-        kwargs.update(_bare_defaults(letter, counters, raws))
+        kwargs[field] = _value(field, value, text, value_tok, cls)
+    if not raw.args and head in cls.letters:
+        counters[head] = counters.get(head, 0) + 1
+        kwargs.update(cls.letters[head](counters[head], _spatial(raws)))
     try:
         layer = make_layer(kind, **kwargs)
     except SymparamsError as err:
@@ -442,54 +445,95 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
     return _with_spec(layer, raw.text)
 
 
-def _value(field: str, value: tuple[str, Any], text: str, tok: Token, meta) -> Any:
-    """Turn one parsed argument into what the layer's constructor takes."""
+def _is_source(raw: _RawLayer) -> bool:
+    found = _kind_of(raw.head.text)
+    return found is not None and found[1].source
+
+
+def _spatial(raws: list) -> bool:
+    """Whether a layer reading a spatial input comes before the first reading a vector:
+    then a bare input letter is ``n x n x l``, otherwise ``n``."""
+    for r in raws[1:]:
+        found = _kind_of(r.head.text)
+        if found is None:
+            continue
+        if found[1].vector:
+            return False
+        if found[1].spatial:
+            return True
+    return False
+
+
+def _value(field: str, value: tuple[str, Any], text: str, tok: Token, cls: type[Layer]) -> Any:
+    """Turn one parsed argument into what the layer's constructor takes, by the field's
+    declaration: a hyperparameter (sizes, per axis or not, padding-like nonnegative), a
+    boolean, a text (a mode, a function's name) or a decimal (dropout's rate)."""
     tag, content = value
-    role = meta.get("role", field)
+    f = _field(cls, field)
+    meta = f.metadata if f is not None else {}
+    role = meta.get("role") or meta.get("label", field)
     words = meta.get("words", ())
+    kind = _option_kind(cls, field)
     if tag == "word":
         low = content.lower()
-        if field == "name":
-            return content
-        if field in BOOLEAN_OPTIONS:
+        if kind == "bool":
             if low in ("true", "yes"):
                 return True
             if low in ("false", "no"):
                 return False
             raise SpecError(f"{field} is true or false{suggest(low, ('true', 'false'))}",
                             text, tok.pos)
-        if field in ("function", "mode"):
+        if kind == "text":
             return content
-        if field == "rate":
-            raise SpecError("dropout rate must be a number such as 0.5", text, tok.pos)
+        if kind == "decimal":
+            raise SpecError(f"{role} must be a number such as 0.5", text, tok.pos)
         if low in words:
             return low
         problem = word_problem(content, role, words, field)
         if problem:
             raise SpecError(problem, text, tok.pos)
-        tag, content = "sizes", [make_symbol(content, nonnegative=field in NONNEGATIVE)]
+        tag, content = "sizes", [make_symbol(content, nonnegative=bool(meta.get("nonnegative")))]
     elif tag == "decimal":
-        if field == "rate":
+        if kind == "decimal":
             return content
         raise SpecError(not_whole_message(content), text, tok.pos)
-    if field == "name":
-        raise SpecError("a layer name is a name such as conv1", text, tok.pos)
-    if field in BOOLEAN_OPTIONS:
+    if kind == "bool":
         raise SpecError(f"{field} is true or false", text, tok.pos)
-    if field in ("function", "mode"):
-        raise SpecError(f"{field} must be a name such as {'relu' if field == 'function' else 'max'}",
-                        text, tok.pos)
-    if field == "rate":
+    if kind == "text":
+        if field == "name":
+            raise SpecError("a layer name is a name such as conv1", text, tok.pos)
+        example = f.default if f is not None and isinstance(f.default, str) else "relu"
+        raise SpecError(f"{field} must be a name such as {example}", text, tok.pos)
+    if kind == "decimal":
         if len(content) == 1 and content[0].is_Integer:
             return int(content[0])
-        raise SpecError("dropout rate must be a number such as 0.5", text, tok.pos)
-    if field in NONNEGATIVE:
+        raise SpecError(f"{role} must be a number such as 0.5", text, tok.pos)
+    if meta.get("nonnegative"):
         content = [_nonnegative(v) for v in content]
-    if field in PER_AXIS:
-        return tuple(content) if len(content) > 1 or field == "shape" else content[0]
+    if meta.get("per_axis"):
+        return tuple(content) if len(content) > 1 else content[0]
     if len(content) != 1:
         raise SpecError(f"{field} takes one value, not sizes joined by 'x'", text, tok.pos)
     return content[0]
+
+
+def _field(cls: type[Layer], name: str):
+    return next((f for f in fields(cls) if f.name == name), None)
+
+
+def _option_kind(cls: type[Layer], name: str) -> str:
+    """``"hyper"``, ``"bool"``, ``"text"`` or ``"decimal"``: how a field is written."""
+    f = _field(cls, name)
+    if f is None or "role" in f.metadata:
+        return "hyper"
+    if f.metadata.get("decimal"):
+        return "decimal"
+    types = option_types(cls).get(name, ())
+    if types == (bool,):
+        return "bool"
+    if str in types:
+        return "text"
+    return "hyper"
 
 
 def _nonnegative(expr: sp.Expr) -> sp.Expr:
@@ -499,70 +543,10 @@ def _nonnegative(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace({s: make_symbol(s.name, nonnegative=True) for s in expr.free_symbols})
 
 
-def _bare_defaults(letter: str, counters: dict[str, int], raws: list) -> dict[str, Any]:
-    """A bare letter's hyperparameters as symbols: C -> C(c1, k1), P -> P(q1), H -> H(h1)."""
-    counters[letter] = counters.get(letter, 0) + 1
-    i = counters[letter]
-    if letter == "I":
-        spatial = any(r.head.text in ("C", "P", "G", "Z") or r.head.text.lower().startswith(
-            ("conv", "maxpool", "avgpool", "global", "zeropad"))
-            for r in _until_dense(raws))
-        return {"shape": ("n", "n", "l") if spatial else ("n",)}
-    if letter == "C":
-        return {"filters": f"c{i}", "kernel": f"k{i}"}
-    if letter == "P":
-        return {"size": f"q{i}"}
-    if letter == "H":
-        return {"units": f"h{i}"}
-    if letter == "O":
-        return {"units": "o" if i == 1 else f"o{i}"}
-    return {}
-
-
-def _until_dense(raws: list):
-    for r in raws[1:]:
-        if r.head.text in ("H", "O") or r.head.text.lower() in ("dense", "linear"):
-            return
-        yield r
-
-
-def _kinds() -> set[str]:
-    import symparams.layers  # noqa: F401
-
-    return set(REGISTRY)
-
-
-# Kind names that take the positional arguments of a letter (conv2d(32, 5) as C(32, 5));
-# the others (flatten, batchnorm, globalavgpool, globalmaxpool) take none.
-_KIND_LETTER = (("conv", "C"), ("maxpool", "P"), ("avgpool", "P"), ("pool", "P"),
-                ("adaptiveavgpool", "P"), ("adaptivemaxpool", "P"), ("adaptivepool", "P"),
-                ("dense", "H"),
-                ("linear", "H"), ("globalpool", "G"), ("dropout", "D"), ("activation", "A"),
-                ("zeropadding", "Z"), ("reflectionpad", "Z"), ("replicationpad", "Z"),
-                ("circularpad", "Z"), ("input", "I"))
-
-
-def _letter_of(kind: str) -> str | None:
-    """The letter whose arguments a kind name takes (conv2d -> C), if any."""
-    key = kind.replace("_", "")
-    for prefix, letter in _KIND_LETTER:
-        if key == prefix or (key.startswith(prefix) and key[len(prefix):] in ("1d", "2d", "3d")):
-            return letter
-    return None
-
-
-def _positional(kind: str) -> tuple[str, ...]:
-    """Positional arguments of a kind name: those of its letter (conv2d -> C)."""
-    if kind == "prelu":
-        return ("num_parameters",)
-    letter = _letter_of(kind)
-    return LETTERS[letter][1] if letter else ()
-
-
 def _with_spec(layer: Layer, spec: str) -> Layer:
     from dataclasses import replace
 
     return replace(layer, spec=spec)
 
 
-__all__ = ["parse", "parse_body", "LETTERS"]
+__all__ = ["parse", "parse_body", "letters"]

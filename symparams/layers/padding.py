@@ -1,0 +1,67 @@
+"""Padding on both sides of every spatial axis: zeros, reflection, replication, circular."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from symparams.core.errors import SpecError, quote
+from symparams.core.layer import Layer, hyper, register, suggest
+from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief
+from symparams.layers.conv import spatial_input
+
+
+PAD_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+@register("zeropadding")
+@register("reflectionpad", mode="reflect")
+@register("replicationpad", mode="replicate")
+@register("circularpad", mode="circular")
+@dataclass(frozen=True)
+class ZeroPadding(Layer):
+    """Padding of ``padding`` on both sides of every spatial axis (or per axis): zeros,
+    or PyTorch's ``ReflectionPad``/``ReplicationPad``/``CircularPad`` (``mode``), which
+    give the same shape and need the padding below (reflect) or at most (circular) the
+    input size."""
+
+    kind = "zeropadding"
+    prefix = "zeropadding"
+    letters = {"Z": lambda i, spatial: {}}
+    positional = ("padding",)
+    spatial = True
+
+    padding: Any = hyper("zero padding", default=1, nonnegative=True, per_axis=True)
+    mode: str = "zeros"
+
+    def __post_init__(self) -> None:
+        if self.mode not in PAD_MODES:
+            raise SpecError(f"padding mode must be one of {', '.join(PAD_MODES)}, got "
+                            f"{quote(self.mode)}{suggest(str(self.mode), PAD_MODES)}")
+        super().__post_init__()
+
+    def resolved_kind(self, in_shape: Shape) -> str:
+        word = {"zeros": "zero", "reflect": "reflection", "replicate": "replication",
+                "circular": "circular"}[self.mode]
+        return f"{word}padding{in_shape.rank}d"
+
+    def conditions(self, in_shape: Shape) -> list[tuple[sp.Basic, str]]:
+        if self.mode not in ("reflect", "circular") or in_shape.is_vector:
+            return []
+        p = self.per_axis(self.padding, in_shape.rank, "padding")
+        out = []
+        for axis, n, pi in zip(AXIS_NAMES[in_shape.rank], in_shape.spatial, p):
+            if self.mode == "reflect":
+                out.append((at_least(n - 1, pi), f"reflection padding ({brief(pi)}) must be "
+                            f"less than the input {axis} ({brief(n)})"))
+            else:
+                out.append((at_least(n, pi), f"circular padding ({brief(pi)}) must be at most "
+                            f"the input {axis} ({brief(n)})"))
+        return out
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        spatial_input(self, in_shape)
+        p = self.per_axis(self.padding, in_shape.rank, "zero padding")
+        return Shape(tuple(n + 2 * pi for n, pi in zip(in_shape.spatial, p)), in_shape.channels)
