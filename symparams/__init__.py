@@ -15,6 +15,9 @@ from symparams.core.network import Network
 from symparams.notation.compact import parse
 from symparams.notation.specfile import SpecFile, load
 from symparams.interop import from_torch
+from symparams.export import load_formats
+
+load_formats()  # the exporters lend Derivation its latex(), markdown() … (core/provided.py)
 
 __all__ = ["Condition", "Derivation", "MissingValueError", "Network", "NotSupportedError", "Row",
            "ShapeError", "SpecError", "SpecFile", "SymparamsError", "Weight", "from_torch",

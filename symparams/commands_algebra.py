@@ -12,7 +12,7 @@ from symparams.core.errors import SpecError, quote
 
 def _integer(text: str) -> int:
     """A budget such as ``1000000``, ``1_000_000`` or ``10**6`` (strict parser, no eval)."""
-    from symparams.notation.expr import parse_expression
+    from symparams.core.expr import parse_expression
 
     try:
         value = parse_expression(text)

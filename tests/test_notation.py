@@ -7,7 +7,7 @@ import sympy as sp
 
 import symparams
 from symparams import ShapeError, SpecError
-from symparams.notation.expr import parse_expression
+from symparams.core.expr import parse_expression
 
 
 def kinds(text):

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import sympy as sp
 
+from symparams.core.expr import parse_expression
+from symparams.core.provided import provided
 from symparams.core.errors import MissingValueError, ShapeError, SpecError, quote, shorten
 from symparams.core.layer import Layer, Weight
 from symparams.core.shape import Shape
@@ -255,9 +257,7 @@ class Derivation:
         }
 
     def __str__(self) -> str:
-        from symparams.export.text import to_text
-
-        return to_text(self)
+        return provided("text")(self)
 
     # -- exports (issue 3: latex, markdown, worked, to_function, Jupyter) --------------
     def latex(self, *, standalone: bool = False, worked: bool = False,
@@ -267,16 +267,12 @@ class Derivation:
         Options: ``mul_symbol`` ("times", "cdot" or None), ``symbol_names``
         (``{"n": r"H_{\\text{in}}"}``), ``symbol`` (the total's letter, "P").
         """
-        from symparams.export.latex import to_latex
-
-        return to_latex(self, standalone=standalone, worked=worked, values=values, **options)
+        return provided("latex")(self, standalone=standalone, worked=worked, values=values, **options)
 
     def markdown(self, *, worked: bool = False, values: Mapping[str, Any] | None = None,
                  **options: Any) -> str:
         """Markdown: a GitHub table and ``$$`` maths (same options as :meth:`latex`)."""
-        from symparams.export.markdown import to_markdown
-
-        return to_markdown(self, worked=worked, values=values, **options)
+        return provided("markdown")(self, worked=worked, values=values, **options)
 
     def worked(self, values: Mapping[str, Any] | None = None, *, latex: bool = False,
                **options: Any) -> str:
@@ -284,21 +280,15 @@ class Derivation:
 
         Needs numbers: raises :class:`MissingValueError` for symbols left unset.
         """
-        from symparams.export.worked import worked_latex, worked_markdown
-
-        return (worked_latex if latex else worked_markdown)(self, values, **options)
+        return provided("worked_latex" if latex else "worked_markdown")(self, values, **options)
 
     def to_function(self, name: str = "total_params") -> str:
         """Source of a standalone Python function (exact integers, no imports) whose
         parameters are the free symbols; it returns the total."""
-        from symparams.export.pyfunc import to_function
-
-        return to_function(self, name)
+        return provided("to_function")(self, name)
 
     def _repr_latex_(self) -> str:
-        from symparams.export.latex import printer, total_tex
-
-        return "$$" + total_tex(self, printer()) + "$$"
+        return "$$" + provided("total_latex")(self) + "$$"
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
@@ -369,8 +359,6 @@ _ATOMS = (sp.Integer, sp.Rational, sp.Symbol)
 def _value(name: str, value: Any, *, nonnegative: bool,
            known: Mapping[str, sp.Symbol]) -> sp.Expr:
     """One value for the symbol ``name`` as an exact sympy expression, or SpecError."""
-    from symparams.notation.expr import parse_expression
-
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise SpecError(f"{shorten(name)} must be an integer, got {shorten(repr(value))}")
     if isinstance(value, (int, np.integer)):

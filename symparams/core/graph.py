@@ -27,7 +27,7 @@ import sympy as sp
 
 from symparams.algebra.floors import depth, equal_sizes, same_size
 from symparams.core.errors import NotSupportedError, ShapeError, SpecError, SymparamsError, quote, shorten
-from symparams.core.layer import Layer, Merge, Weight, hyper, register, substitute_layer, walk
+from symparams.core.layer import REGISTRY, Layer, Merge, Weight, hyper, register, substitute_layer, walk
 from symparams.core.shape import Shape, exact_division
 from symparams.core.symbols import make_symbol
 
@@ -67,7 +67,6 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
     node's).  ``prefix`` names nested rows (``layer1.conv1``); ``top`` is the index of
     the top-level row they belong to (for messages)."""
     from symparams.core.derivation import Condition, Row
-    from symparams.layers import Dense, Flatten
 
     shapes: dict[str, Shape] = {"input": in_shape}
     owners: dict[str, tuple[Layer, Shape]] = {}  # for shared weights: layer and its input
@@ -179,11 +178,21 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
 
     for position, layer in enumerate(layers):
         reads = sources(layer, position, len(rows) + 1)
-        if isinstance(layer, Dense) and len(reads) == 1 and not shapes[reads[0]].is_vector:
-            reads = (add(Flatten(spec="F (implied)"), reads),)
+        flatten = implied_flatten(layer, [shapes[r] for r in reads])
+        if flatten is not None:
+            reads = (add(flatten, reads),)
         last = add(layer, reads)
         node_of_layer.append(last)
     return tuple(rows), shapes[last]
+
+
+def implied_flatten(layer: Layer, in_shapes: list[Shape]) -> Layer | None:
+    """The implied-flatten pass: a layer that reads a vector (dense) gets a flatten in
+    front of it when its one input is spatial, as the notation ``C-H`` means ``C-F-H``."""
+    if not layer.vector or len(in_shapes) != 1 or in_shapes[0].is_vector:
+        return None
+    cls, fixed = REGISTRY["flatten"]
+    return cls(**fixed, spec="F (implied)")
 
 
 def _shared(layer: Layer, shape: Shape, owners: dict[str, tuple[Layer, Shape]]
@@ -253,9 +262,7 @@ def _body(value: Any, kind: str) -> tuple[Layer, ...]:
     if not isinstance(value, (tuple, list)) or not value or \
             not all(isinstance(v, Layer) for v in value):
         raise SpecError(f"{kind}: the body is a list of layers, got {shorten(repr(value), 80)}")
-    from symparams.layers import Input
-
-    if any(isinstance(v, Input) for v in value):
+    if any(v.source for v in value):
         raise SpecError(f"{kind}: an input layer inside a body; its input is named \"input\"")
     return tuple(value)
 

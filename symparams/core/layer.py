@@ -18,7 +18,8 @@ from typing import Any, Callable, ClassVar, Iterable, Union
 import sympy as sp
 
 from symparams.core.errors import ShapeError, SpecError, quote, shorten
-from symparams.core.shape import Shape, product
+from symparams.core.expr import MAX_EXPONENT, parse_expression, too_large
+from symparams.core.shape import Shape, brief, product
 from symparams.core.symbols import make_symbol, normalize_name
 
 MAX_INT_DIGITS = 60
@@ -87,7 +88,6 @@ def _check_int(value: int, role: str) -> None:
 def to_expr(value: Any, *, role: str, nonnegative: bool = False) -> sp.Expr:
     """Convert one user value to a sympy integer expression (no range check here)."""
     from symparams.algebra.floors import degree
-    from symparams.notation.expr import MAX_EXPONENT, parse_expression, too_large
 
     if isinstance(value, bool):
         raise SpecError(f"{role} must be an integer, got {shorten(repr(value))}")
@@ -390,6 +390,25 @@ class Layer:
         return (value,) * rank
 
 
+def padding_per_axis(layer: Layer, padding: Any, rank: int) -> tuple[sp.Expr, ...] | str:
+    """``'same'`` as is, ``'valid'`` as zeros, otherwise one value per axis."""
+    if padding == "same":
+        return "same"
+    if padding == "valid":
+        return (sp.Integer(0),) * rank
+    return layer.per_axis(padding, rank, "padding")
+
+
+def spatial_input(layer: Layer, in_shape: Shape) -> None:
+    if in_shape.is_vector:
+        raise ShapeError(f"{layer.kind} needs a 1-D, 2-D or 3-D input with channels, "
+                         f"got a vector of {brief(in_shape.channels)}")
+    ndim = getattr(layer, "ndim", None)
+    if ndim is not None and ndim != in_shape.rank:
+        raise ShapeError(f"{layer.kind}{ndim}d needs a {ndim}-D input, "
+                         f"got {in_shape.rank}-D ({in_shape.brief()})")
+
+
 MAX_INPUTS = 1000
 """The most inputs one merge may read."""
 
@@ -454,8 +473,6 @@ def register(kind: str, **fixed: Any) -> Callable[[type[Layer]], type[Layer]]:
 
 def make_layer(kind: str, **kwargs: Any) -> Layer:
     """Build a layer by its registered kind name; an unknown kind lists the known ones."""
-    import symparams.layers  # noqa: F401  (fills the registry)
-
     if not isinstance(kind, str):
         raise SpecError(f"a layer kind is a text such as \"conv2d\", got {_type_name(kind)} "
                         f"{quote(kind)}")

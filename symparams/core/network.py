@@ -9,6 +9,7 @@ from typing import Iterable
 from symparams.core.derivation import CONVENTIONS, Condition, Derivation
 from symparams.core.errors import SpecError, quote, shorten
 from symparams.core.graph import MAX_DEPTH, unify_symbols  # noqa: F401  (MAX_DEPTH: re-exported)
+from symparams.core.provided import provided
 from symparams.core.layer import Layer, substitute_layer
 
 
@@ -27,14 +28,12 @@ class Network:
     name: str | None = None
 
     def __post_init__(self) -> None:
-        from symparams.layers import Input
-
         layers = tuple(self.layers)
         object.__setattr__(self, "layers", layers)
-        if not layers or not isinstance(layers[0], Input):
+        if not layers or not getattr(layers[0], "source", False):
             raise SpecError("a network starts with an input layer")
         for i, layer in enumerate(layers[1:], 1):
-            if isinstance(layer, Input):
+            if getattr(layer, "source", False):
                 raise SpecError(f"layer {i} is a second input; a network has one input (named "
                                 "\"input\")")
             if not isinstance(layer, Layer):
@@ -94,9 +93,7 @@ class Network:
 
     def to_torch(self, *, device="cpu", **values):
         """The equivalent ``nn.Sequential`` for ``values`` (needs ``symparams[torch]``)."""
-        from symparams.interop.torch import to_torch
-
-        return to_torch(self, device=device, **values)
+        return provided("to_torch")(self, device=device, **values)
 
 
 LEGEND_USES = 3

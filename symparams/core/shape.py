@@ -399,3 +399,16 @@ class Shape:
         if len(dims) == 1:
             return str(dims[0])
         return " × ".join(str(d) if d.is_Atom or isinstance(d, _IntDiv) else f"({d})" for d in dims)
+
+
+def window_sizes(spatial: tuple[sp.Expr, ...], kernel: tuple[sp.Expr, ...],
+                 stride: tuple[sp.Expr, ...], padding: tuple[sp.Expr, ...] | str,
+                 dilation: tuple[sp.Expr, ...] | None = None,
+                 ceil_mode: bool = False) -> tuple[sp.Expr, ...]:
+    """Output sizes of a sliding window per axis: Keras' ``ceil(n/s)`` for ``'same'``,
+    PyTorch's formula otherwise (shared by convolution and pooling)."""
+    if padding == "same":
+        return tuple(same_output_size(n, s) for n, s in zip(spatial, stride))
+    dilation = dilation or (sp.Integer(1),) * len(spatial)
+    return tuple(window_output_size(n, k, s, p, d, ceil_mode=ceil_mode)
+                 for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))

@@ -8,6 +8,8 @@ constant last) and floors as one fraction (that part is ``FloorDiv._latex``).
 
 from __future__ import annotations
 
+from symparams.core.provided import provide
+
 import re
 import unicodedata
 from typing import Any, Mapping
@@ -366,3 +368,7 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
         return body
     title = rf"\section*{{{tex_escape(d.network.name)}}}" + "\n" if d.network.name else ""
     return PREAMBLE + "\\begin{document}\n" + title + body + "\\end{document}\n"
+
+
+provide("latex")(to_latex)
+provide("total_latex")(lambda derivation: total_tex(derivation, printer()))

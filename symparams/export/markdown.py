@@ -6,6 +6,8 @@ code span or table cell break), whatever they contain."""
 
 from __future__ import annotations
 
+from symparams.core.provided import provide
+
 import html
 import re
 from typing import Any, Mapping
@@ -80,3 +82,6 @@ def _totals(d) -> list[tuple[str, Any]]:
     if d.non_trainable != 0:
         out += [("Trainable", d.trainable), ("Non-trainable", d.non_trainable)]
     return out
+
+
+provide("markdown")(to_markdown)

@@ -14,6 +14,8 @@ as escaped string literals, never raw, so no name can add a line of code.
 
 from __future__ import annotations
 
+from symparams.core.provided import provide
+
 import hashlib
 import builtins
 import keyword
@@ -251,3 +253,6 @@ def to_latexify(derivation, *, name: str = "total_params", **_options: Any) -> s
     return ("% latexify-py: the function as one formula\n\\[\n" + formula + "\n\\]\n\n"
             "% latexify-py: one line per layer (needs \\usepackage{algpseudocode})\n"
             + algorithm.strip() + "\n")
+
+
+provide("to_function")(to_function)

@@ -6,6 +6,8 @@ every non-printable character, so neither can drive a terminal."""
 
 from __future__ import annotations
 
+from symparams.core.provided import provide
+
 import json
 
 import sympy as sp
@@ -76,3 +78,6 @@ def to_json(derivation, **_options) -> str:
     # ANSI sequence), line separators and the like too; they only occur inside strings
     return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1]
                    for ch in text) + "\n"
+
+
+provide("text")(to_text)

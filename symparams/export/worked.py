@@ -11,6 +11,8 @@ solutions need numbers: symbols left unset raise :class:`MissingValueError`.
 
 from __future__ import annotations
 
+from symparams.core.provided import provide
+
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping
@@ -437,3 +439,7 @@ def worked_latex(derivation, values: Mapping[str, Any] | None = None, *,
     for s in closing:
         out.append(rf"\noindent {s.what.capitalize()}: ${s.math(times)}$\par")
     return "\n".join(out) + "\n"
+
+
+provide("worked_markdown")(worked_markdown)
+provide("worked_latex")(worked_latex)

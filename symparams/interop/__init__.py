@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from symparams.core.provided import provide
+
 
 def from_torch(module: Any, input_shape: Any, symbolize: Any = None) -> Any:
     """A :class:`~symparams.Network` from a PyTorch module; see :mod:`symparams.interop.torch`."""
@@ -21,6 +23,9 @@ def to_torch(network: Any, *, device: Any = "cpu", **values: Any) -> Any:
     from symparams.interop.torch import to_torch as impl
 
     return impl(network, device=device, **values)
+
+
+provide("to_torch")(to_torch)
 
 
 __all__ = ["from_torch", "to_torch"]

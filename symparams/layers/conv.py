@@ -7,42 +7,8 @@ from typing import Any
 
 import sympy as sp
 
-from symparams.core.errors import ShapeError
-from symparams.core.layer import Layer, Weight, hyper, register
-from symparams.core.shape import (AXIS_NAMES, Shape, at_least, brief, same_output_size,
-                                   window_output_size)
-
-
-def padding_per_axis(layer: Layer, padding: Any, rank: int) -> tuple[sp.Expr, ...] | str:
-    """``'same'`` as is, ``'valid'`` as zeros, otherwise one value per axis."""
-    if padding == "same":
-        return "same"
-    if padding == "valid":
-        return (sp.Integer(0),) * rank
-    return layer.per_axis(padding, rank, "padding")
-
-
-def window_sizes(spatial: tuple[sp.Expr, ...], kernel: tuple[sp.Expr, ...],
-                 stride: tuple[sp.Expr, ...], padding: tuple[sp.Expr, ...] | str,
-                 dilation: tuple[sp.Expr, ...] | None = None,
-                 ceil_mode: bool = False) -> tuple[sp.Expr, ...]:
-    """Output sizes of a sliding window per axis: Keras' ``ceil(n/s)`` for ``'same'``,
-    PyTorch's formula otherwise (shared by convolution and pooling)."""
-    if padding == "same":
-        return tuple(same_output_size(n, s) for n, s in zip(spatial, stride))
-    dilation = dilation or (sp.Integer(1),) * len(spatial)
-    return tuple(window_output_size(n, k, s, p, d, ceil_mode=ceil_mode)
-                 for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
-
-
-def spatial_input(layer: Layer, in_shape: Shape) -> None:
-    if in_shape.is_vector:
-        raise ShapeError(f"{layer.kind} needs a 1-D, 2-D or 3-D input with channels, "
-                         f"got a vector of {brief(in_shape.channels)}")
-    ndim = getattr(layer, "ndim", None)
-    if ndim is not None and ndim != in_shape.rank:
-        raise ShapeError(f"{layer.kind}{ndim}d needs a {ndim}-D input, "
-                         f"got {in_shape.rank}-D ({in_shape.brief()})")
+from symparams.core.layer import Layer, Weight, hyper, padding_per_axis, register, spatial_input
+from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief, window_sizes
 
 
 @register("conv")

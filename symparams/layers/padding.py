@@ -8,9 +8,8 @@ from typing import Any
 import sympy as sp
 
 from symparams.core.errors import SpecError, quote
-from symparams.core.layer import Layer, hyper, register, suggest
+from symparams.core.layer import Layer, hyper, register, spatial_input, suggest
 from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief
-from symparams.layers.conv import spatial_input
 
 
 PAD_MODES = ("zeros", "reflect", "replicate", "circular")

@@ -36,8 +36,8 @@ from symparams.core.errors import SpecError, SymparamsError, quote, shorten
 from symparams.core.layer import REGISTRY, Layer, make_layer, option_types, suggest, word_problem
 from symparams.core.network import Network
 from symparams.core.symbols import make_symbol
-from symparams.notation.expr import ExpressionParser
-from symparams.notation.lexer import (Token, TokenStream, not_whole_message, number_value,
+from symparams.core.expr import ExpressionParser
+from symparams.core.lexer import (Token, TokenStream, not_whole_message, number_value,
                                       tokenize)
 
 RESERVED = {"kind": "the kind is given by the layer letter or kind name",

@@ -17,7 +17,7 @@ from symparams.algebra.floors import degree
 from symparams.core.errors import SpecError
 from symparams.core.shape import FloorDiv
 from symparams.core.symbols import make_symbol
-from symparams.notation.lexer import (MAX_DEPTH, MAX_DIGITS, TokenStream, not_whole_message,
+from symparams.core.lexer import (MAX_DEPTH, MAX_DIGITS, TokenStream, not_whole_message,
                                       number_value, tokenize)
 
 MAX_EXPONENT = 64
