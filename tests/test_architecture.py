@@ -87,6 +87,6 @@ def test_a_new_kind_is_written_in_the_notation_without_touching_the_parser():
     try:
         d = symparams.parse("I(10)-Q(3)-Q-scale(f=2)").derive()
         assert [r.kind for r in d.rows] == ["scale"] * 3
-        assert d.subs({"f2": 5}).evaluate() == 3 * 10 + 5 * 10 + 2 * 10
+        assert d.subs({"f1": 5}).evaluate() == 3 * 10 + 5 * 10 + 2 * 10
     finally:
         del REGISTRY["scale"]
