@@ -221,12 +221,12 @@ def test_scalar_arithmetic_keeps_the_shape():
 
 
 def test_every_unsupported_module_is_listed_in_one_error():
-    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.PReLU(), nn.Flatten(), nn.LSTM(4, 4),
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.PixelShuffle(2), nn.Flatten(), nn.LSTM(4, 4),
                           nn.MaxPool2d(2, dilation=2), nn.BatchNorm2d(4, affine=False))
     with pytest.raises(symparams.NotSupportedError) as err:
         symparams.from_torch(model, (3, 8, 8))
     message = str(err.value)
-    for piece in ("1 (PReLU)", "3 (LSTM)", "4 (MaxPool2d): dilation", "5 (BatchNorm2d): affine"):
+    for piece in ("1 (PixelShuffle)", "3 (LSTM)", "4 (MaxPool2d): dilation", "5 (BatchNorm2d): affine"):
         assert piece in message
     assert "\n" not in message
 
@@ -330,19 +330,19 @@ def test_verify_keras_convention_counts_running_statistics(capsys):
 
 
 def test_verify_reports_a_disagreement(monkeypatch, capsys):
-    from symparams.interop import torch as bridge
+    from symparams.layers import Dense
 
-    monkeypatch.setitem(bridge._BUILDERS, "dense", lambda nn, r: nn.Linear(
-        int(r.input_shape.channels), int(r.layer.units), bias=False))
+    monkeypatch.setattr(Dense, "to_torch", lambda self, nn, r: nn.Linear(
+        int(r.input_shape.channels), int(self.units), bias=False))
     assert main(["verify", "I(4x4x1)-C(2,3)-O(3)"]) == 1
     out = capsys.readouterr().out
     assert "DISAGREEMENT" in out and out.count("NO") == 2  # dense1 and the total
 
 
 def test_verify_reports_what_torch_refuses(monkeypatch, capsys):
-    from symparams.interop import torch as bridge
+    from symparams.layers import Pool
 
-    monkeypatch.setitem(bridge._BUILDERS, "pool", lambda nn, r: nn.MaxPool2d(9))
+    monkeypatch.setattr(Pool, "to_torch", lambda self, nn, r: nn.MaxPool2d(9))
     assert main(["verify", "I(6x6x1)-C(2,3)-P(2)-F"]) == 1
     out = capsys.readouterr().out
     assert "PyTorch refused the model: layer 2 (maxpool1)" in out
@@ -372,3 +372,11 @@ def test_import_symparams_does_not_import_torch():
     code = "import sys, symparams, symparams.cli; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("slopes", [1, 6])
+def test_prelu_is_read_with_its_slopes(slopes):
+    model = nn.Sequential(nn.Conv2d(3, 6, 3), nn.PReLU(slopes), nn.Flatten(), nn.Linear(6 * 36, 2))
+    d = symparams.from_torch(model, (3, 8, 8)).derive()
+    assert d.evaluate() == sum(p.numel() for p in model.parameters())
+    assert d.rows[1].kind == "prelu" and d.rows[1].params == slopes

@@ -17,7 +17,7 @@ from typing import Any, Callable, ClassVar, Iterable, Union
 
 import sympy as sp
 
-from symparams.core.errors import ShapeError, SpecError, quote, shorten
+from symparams.core.errors import NotSupportedError, ShapeError, SpecError, quote, shorten
 from symparams.core.expr import MAX_EXPONENT, parse_expression, too_large
 from symparams.core.shape import Shape, brief, product
 from symparams.core.symbols import make_symbol, normalize_name
@@ -50,6 +50,11 @@ def hyper(role: str, *, default: Any = MISSING, nonnegative: bool = False,
     """
     meta = {"role": role, "nonnegative": nonnegative, "per_axis": per_axis, "words": words}
     return field(default=default, metadata=meta)
+
+
+@lru_cache(maxsize=None)
+def _init_fields(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls) if f.init)
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
@@ -227,6 +232,52 @@ class Layer:
     """Reads a vector: a flatten is implied before it when its input is spatial."""
     source: ClassVar[bool] = False
     """Reads nothing: the network's input, which comes first."""
+
+    # -- how PyTorch writes this kind (read by symparams.interop.torch; nothing here
+    # imports torch: the methods get torch's modules, or torch.nn, as arguments) -----
+    torch_modules: ClassVar[tuple[str, ...]] = ()
+    """The ``torch.nn`` classes this kind reads, by name (``"Conv2d"``)."""
+    torch_functions: ClassVar[tuple[str, ...]] = ()
+    """The functions and tensor methods it reads in a traced graph (``"max_pool2d"``)."""
+
+    @classmethod
+    def torch_read(cls, module: Any) -> dict[str, Any] | str:
+        """Options (numbers) read from one of its ``torch_modules``, or why it cannot be
+        read.  ``ndim`` is the spatial rank the module expects, when it fixes one;
+        ``in_channels`` the channels it expects (checked against the derivation)."""
+        return {}
+
+    @classmethod
+    def torch_read_call(cls, name: str, args: tuple, kwargs: dict) -> dict[str, Any] | str:
+        """Options read from a call of one of its ``torch_functions`` (its arguments
+        after the tensor), or why it cannot be read."""
+        return {}
+
+    @classmethod
+    def torch_input_ranks(cls, options: dict[str, Any]) -> tuple[int, ...] | None:
+        """The spatial ranks of input that the module read with ``options`` accepts
+        (``Conv2d``: ``(2,)``; ``Linear``: ``(0,)``, a vector); None when any."""
+        return (options["ndim"],) if "ndim" in options else None
+
+    @classmethod
+    def torch_before_flatten(cls, options: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """The kind and options that this module followed by a flatten reads as
+        (``AdaptiveAvgPool2d(1)`` then flatten is a global pooling), or None."""
+        return None
+
+    @classmethod
+    def from_torch(cls, options: dict[str, Any], names: Any) -> "Layer":
+        """The layer for ``options``; ``names(group, value, letter, index=…)`` returns
+        ``value`` or the symbol the user asked for (``from_torch(symbolize=…)``)."""
+        return cls(**{k: v for k, v in options.items() if k in _init_fields(cls)})
+
+    def to_torch(self, nn: Any, row: Any) -> Any:
+        """The ``torch.nn`` module of this layer at the numeric ``row`` of a derivation."""
+        raise NotSupportedError(f"no PyTorch module for {self.kind}")
+
+    @classmethod
+    def has_torch_module(cls) -> bool:
+        return cls.to_torch is not Layer.to_torch
 
     def __post_init__(self) -> None:
         self._check_options()

@@ -15,6 +15,9 @@ non-trainable; arithmetic with a number (``x * 2``) keeps the shape.  Counts
 follow PyTorch (BatchNorm running statistics are buffers), so with the model's own
 values ``from_torch(m, shape).derive().evaluate() == sum(p.numel() for p in m.parameters())``.
 Modules it cannot read are listed, all of them, in one error, never counted as zero.
+Which modules and functions a layer kind reads, and how it builds its module back, is
+written in that kind's file in :mod:`symparams.layers` (``torch_modules``,
+``torch_read``, ``from_torch``, ``to_torch``); this module only walks the graph.
 
 ``symbolize`` chooses which hyperparameters become symbols:
 
@@ -47,37 +50,35 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping
-
-import sympy as sp
+from typing import Any, Iterable, Mapping
 
 from symparams.core.errors import MissingValueError, NotSupportedError, ShapeError, SpecError
-from symparams.core.layer import Layer
+from symparams.core.layer import REGISTRY, Layer
 from symparams.core.network import Network
 from symparams.core.shape import AXIS_NAMES
 from symparams.core.symbols import is_valid_name, make_symbol, sort_symbols
+from symparams.layers import Flatten, Input
 
 INSTALL_HINT = "pip install 'symparams[torch]'"
 GROUPS = ("input", "channels", "units", "kernel", "stride", "padding", "dilation")
 
-# Parameter-free, shape-preserving activations: torch class name -> our function name
-# (the class name in lower case, so to_torch can find the class again).
-ACTIVATIONS = ("ReLU", "ReLU6", "LeakyReLU", "RReLU", "ELU", "SELU", "CELU", "GELU", "SiLU",
-               "Mish", "Tanh", "Sigmoid", "Hardtanh", "Hardswish", "Hardsigmoid", "Hardshrink",
-               "Softshrink", "Tanhshrink", "Softplus", "Softsign", "LogSigmoid", "Threshold",
-               "Softmax", "Softmax2d", "LogSoftmax", "Softmin", "Identity")
-ACTIVATION_ALIASES = {"swish": "silu", "linear": "identity"}
-# torch / torch.nn.functional / Tensor method names read as activations in a traced graph.
-FUNCTION_ACTIVATIONS = {
-    "relu": "relu", "relu_": "relu", "relu6": "relu6", "leaky_relu": "leakyrelu", "elu": "elu",
-    "selu": "selu", "celu": "celu", "gelu": "gelu", "silu": "silu", "mish": "mish",
-    "tanh": "tanh", "sigmoid": "sigmoid", "hardtanh": "hardtanh", "hardswish": "hardswish",
-    "hardsigmoid": "hardsigmoid", "softplus": "softplus", "softsign": "softsign",
-    "logsigmoid": "logsigmoid", "softmax": "softmax", "log_softmax": "logsoftmax",
-    "softmin": "softmin", "tanhshrink": "tanhshrink",
-}
-DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
-            "FeatureAlphaDropout")
+# Calls that return a tensor of their (first) input's shape and hold no parameters.
+SHAPE_KEEPING = ("contiguous", "clone", "detach", "float", "half", "double", "sub", "isub",
+                 "truediv", "itruediv", "div", "neg", "abs", "exp", "sqrt", "pow", "clamp",
+                 "clamp_", "sub_", "div_", "stochastic_depth")
+
+
+def _kinds() -> list[type[Layer]]:
+    """Each layer class once (a class is registered under several kinds)."""
+    return list({id(cls): cls for cls, _ in REGISTRY.values()}.values())
+
+
+def _by_module() -> dict[str, type[Layer]]:
+    return {name: cls for cls in _kinds() for name in cls.torch_modules}
+
+
+def _by_function() -> dict[str, type[Layer]]:
+    return {name: cls for cls in _kinds() for name in cls.torch_functions}
 
 
 def import_torch():
@@ -211,27 +212,25 @@ def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
             if reads:
                 source[node] = reads[0]
             continue
-        if step.kind == "flatten" and len(reads) == 1 and reads[0] >= 0:
-            pool = steps[reads[0]]
-            if pool.kind == "adaptivepool" and set(_axes(pool.options["size"])) == {1} \
-                    and pool.users == 0 and len(node.all_input_nodes[0].users) == 1:
+        cls = REGISTRY[step.kind][0]
+        if step.kind == Flatten.kind and len(reads) == 1 and reads[0] >= 0:
+            before = steps[reads[0]]
+            fused = REGISTRY[before.kind][0].torch_before_flatten(before.options)
+            if fused is not None and before.users == 0 and \
+                    len(node.all_input_nodes[0].users) == 1:
                 # AdaptiveAvgPool2d(1) then flatten: a global pooling (one value per channel)
-                pool.kind, pool.options = "globalpool", {"mode": pool.options["mode"],
-                                                        "ndim": pool.options["ndim"]}
-                pool.modules += step.modules
-                pool.label += f", then {step.label}"
+                before.kind, before.options = fused
+                before.modules += step.modules
+                before.label += f", then {step.label}"
                 source[node] = reads[0]
                 continue
-        step.reads = tuple(reads) if step.kind in MERGES else tuple(reads[:1]) or (-1,)
+        step.reads = tuple(reads) if cls.arity is None else tuple(reads[:1]) or (-1,)
         for r in step.reads:
             if r >= 0:
                 steps[r].users += 1
         source[node] = len(steps)
         steps.append(step)
     return steps, problems
-
-
-MERGES = ("add", "multiply", "concat")
 
 
 def _target_name(node: Any) -> str:
@@ -267,153 +266,37 @@ def _map(path: str, target: Any, torch, problems: list[str]) -> _Step | None:
         return step(m.kind)
     if isinstance(m, nn.modules.lazy.LazyModuleMixin) and m.has_uninitialized_params():
         return refuse("lazy module not yet initialised; run one forward pass first")
-    if type(m) in (nn.Conv1d, nn.Conv2d, nn.Conv3d):
-        padding = m.padding if isinstance(m.padding, str) else _one(_axes(m.padding))
-        return step("conv", ndim=len(m.kernel_size), filters=m.out_channels,
-                    kernel=_one(m.kernel_size), stride=_one(m.stride), padding=padding,
-                    dilation=_one(m.dilation), groups=m.groups, bias=m.bias is not None,
-                    in_channels=m.in_channels)
-    if name in {f"{mode}Pool{d}d" for mode in ("Max", "Avg") for d in (1, 2, 3)}:
-        ndim = int(name[-2])
-        if name.startswith("Max"):
-            if any(d != 1 for d in _axes(m.dilation)):
-                return refuse("dilation other than 1 is not supported for pooling")
-            if m.return_indices:
-                return refuse("return_indices=True returns a tuple")
-        k = _axes(m.kernel_size) * (ndim if len(_axes(m.kernel_size)) == 1 else 1)
-        s = _axes(m.stride) * (ndim if len(_axes(m.stride)) == 1 else 1) if m.stride else k
-        return step("pool", ndim=ndim, mode=name[:3].lower(), size=_one(k),
-                    stride=None if s == k else _one(s), padding=_one(_axes(m.padding)),
-                    ceil_mode=bool(m.ceil_mode))
-    if name.startswith(("AdaptiveAvgPool", "AdaptiveMaxPool")) and name[-2:] in ("1d", "2d", "3d"):
-        if getattr(m, "return_indices", False):
-            return refuse("return_indices=True returns a tuple")
-        if any(v is None for v in _axes(m.output_size)):
-            return refuse(f"output_size {m.output_size}: None (keep the input size) is not "
-                          "supported")
-        return step("adaptivepool", mode=name[8:11].lower(), ndim=int(name[-2]),
-                    size=_one(_axes(m.output_size)))
-    if type(m) is nn.Flatten:
-        if (m.start_dim, m.end_dim) != (1, -1):
-            return refuse(f"start_dim={m.start_dim}, end_dim={m.end_dim}: only the default "
-                          "(1, -1) is supported")
-        return step("flatten")
-    if type(m) is nn.Linear:
-        return step("dense", units=m.out_features, bias=m.bias is not None,
-                    in_features=m.in_features)
-    if type(m) in (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d):
-        if not m.affine:
-            return refuse("affine=False (no parameters) is not supported")
-        return step("batchnorm", ndim=int(name[-2]), num_features=m.num_features)
-    if name in DROPOUTS and type(m).__module__.startswith("torch.nn"):
-        return step("dropout", rate=str(m.p))
-    if name in ACTIVATIONS and type(m).__module__.startswith("torch.nn"):
-        if name == "Softmax2d":
-            return step("activation", function="softmax2d", ndim=2)
-        return step("activation", function=name.lower())
-    pad_modes = {"ZeroPad": "zeros", "ReflectionPad": "reflect", "ReplicationPad": "replicate",
-                 "CircularPad": "circular"}
-    if name[:-2] in pad_modes and name[-2:] in ("1d", "2d", "3d"):
-        ndim = int(name[-2])
-        pads = _axes(m.padding) * (2 * ndim if len(_axes(m.padding)) == 1 else 1)
-        pairs = [pads[i:i + 2] for i in range(0, len(pads), 2)][::-1]  # last axis first
-        if any(a != b for a, b in pairs):
-            return refuse(f"asymmetric padding {m.padding} is not supported")
-        return step("zeropadding", padding=_one(tuple(a for a, _ in pairs)), ndim=ndim,
-                    mode=pad_modes[name[:-2]])
-    return refuse("")
-
-
-ELEMENTWISE = {"add": "add", "iadd": "add", "add_": "add", "__add__": "add", "__iadd__": "add",
-               "mul": "multiply", "imul": "multiply", "mul_": "multiply", "__mul__": "multiply"}
-# calls that return a tensor of their (first) input's shape and hold no parameters
-SHAPE_KEEPING = ("contiguous", "clone", "detach", "float", "half", "double", "sub", "isub",
-                 "truediv", "itruediv", "div", "neg", "abs", "exp", "sqrt", "pow", "clamp",
-                 "clamp_", "sub_", "div_", "stochastic_depth")
+    cls = _by_module().get(name) if type(m).__module__.startswith("torch.nn.") else None
+    if cls is None:
+        return refuse("")
+    options = cls.torch_read(m)
+    if isinstance(options, str):
+        return refuse(options)
+    return step(cls.kind, **options)
 
 
 def _map_call(path: str, call: _Call, problems: list[str], node: Any = None,
               source: dict | None = None) -> _Step | None:
     label = f"{call.name}(…)"
     tensors = [n for n in node.all_input_nodes if n in source] if node is not None else []
-    if call.name in ELEMENTWISE or call.name in SHAPE_KEEPING:
+    cls = _by_function().get(call.name)
+    if cls is not None and cls.arity is None and len(tensors) <= 1:
+        return _Step(path, label, "same", {})  # x + 1, cat([x], 1): the input's shape
+    if cls is None and call.name in SHAPE_KEEPING:
         if len(tensors) <= 1:
-            return _Step(path, label, "same", {})  # with a number: the shape is the input's
-        if call.name in ELEMENTWISE:
-            return _Step(path, label, ELEMENTWISE[call.name], {})
+            return _Step(path, label, "same", {})
         problems.append(f"{path} ({call.name}): {call.name} of two tensors is not supported "
                         "(add, multiply and cat are)")
         return None
-    if call.name in ("cat", "concat", "concatenate"):
-        dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
-        if dim != 1:
-            problems.append(f"{path} ({call.name}): concatenation along dim={dim}; only the "
-                            "channels (dim=1) are supported")
-            return None
-        if len(tensors) == 1:
-            return _Step(path, label, "same", {})  # cat([x], 1) is x
-        return _Step(path, label, "concat", {})
-    if call.name in {f"{mode}_pool{d}d" for mode in ("max", "avg") for d in (1, 2, 3)}:
-        return _functional_pool(path, label, call, problems)
-    if call.name.startswith(("adaptive_avg_pool", "adaptive_max_pool")) and call.name[-2:] in (
-            "1d", "2d", "3d"):
-        size = call.args[0] if call.args else call.kwargs.get("output_size")
-        if not isinstance(size, (int, tuple, list)) or any(
-                not isinstance(v, int) for v in _axes(size)):
-            problems.append(f"{path} ({call.name}): output_size {size!r} is not numbers")
-            return None
-        mode = "avg" if "avg" in call.name else "max"
-        return _Step(path, label, "adaptivepool", {"mode": mode, "ndim": int(call.name[-2]),
-                                                   "size": _one(_axes(size))})
-    if call.name == "mean":
-        dims = call.args[0] if call.args else call.kwargs.get("dim")
-        keep = call.args[1] if len(call.args) > 1 else call.kwargs.get("keepdim", False)
-        dims = tuple(_axes(dims)) if dims is not None else ()
-        if not keep and dims in ((2,), (2, 3), (2, 3, 4)):
-            return _Step(path, label, "globalpool", {"mode": "avg", "ndim": len(dims)})
-        problems.append(f"{path} (mean): only a mean over every spatial axis (dim=(2, 3)) is "
-                        "supported")
+    if cls is None:
+        problems.append(f"{path} ({call.name}): function not supported"
+                        + ("; use torch.flatten(x, 1)" if call.name in ("view", "reshape") else ""))
         return None
-    if call.name == "flatten":
-        start = call.args[0] if call.args else call.kwargs.get("start_dim", 0)
-        end = call.args[1] if len(call.args) > 1 else call.kwargs.get("end_dim", -1)
-        if (start, end) == (1, -1):
-            return _Step(path, label, "flatten", {})
-        problems.append(f"{path} ({call.name}): only flatten(x, 1) is supported")
+    options = cls.torch_read_call(call.name, call.args, call.kwargs)
+    if isinstance(options, str):
+        problems.append(f"{path} ({call.name}): {options}")
         return None
-    if call.name in FUNCTION_ACTIVATIONS:
-        return _Step(path, label, "activation", {"function": FUNCTION_ACTIVATIONS[call.name]})
-    if call.name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"):
-        p = call.args[0] if call.args else call.kwargs.get("p", 0.5)
-        return _Step(path, label, "dropout", {"rate": str(p)})
-    problems.append(f"{path} ({call.name}): function not supported"
-                    + ("; use torch.flatten(x, 1)" if call.name in ("view", "reshape") else ""))
-    return None
-
-
-def _functional_pool(path: str, label: str, call: _Call, problems: list[str]) -> _Step | None:
-    """``F.max_pool2d(x, 3, stride=2)`` and ``F.avg_pool2d``: the pooling module's step."""
-    names = ("kernel_size", "stride", "padding") + (
-        ("dilation", "ceil_mode", "return_indices") if call.name.startswith("max")
-        else ("ceil_mode", "count_include_pad", "divisor_override"))
-    given = {**dict(zip(names, call.args)), **call.kwargs}
-    ndim = int(call.name[-2])
-    k = given.get("kernel_size")
-    values = [given.get(key) for key in ("kernel_size", "stride", "padding")]
-    if any(v is not None and not all(isinstance(x, int) for x in _axes(v)) for v in values):
-        problems.append(f"{path} ({call.name}): sizes that are not numbers")
-        return None
-    if given.get("dilation", 1) not in (1, (1,) * ndim) or given.get("return_indices"):
-        problems.append(f"{path} ({call.name}): dilation or return_indices is not supported")
-        return None
-    k = _axes(k) * (ndim if len(_axes(k)) == 1 else 1)
-    stride = given.get("stride")
-    s = _axes(stride) * (ndim if len(_axes(stride)) == 1 else 1) if stride else k
-    padding = _axes(given.get("padding", 0))
-    return _Step(path, label, "pool", {"ndim": ndim, "mode": call.name[:3], "size": _one(k),
-                                       "stride": None if s == k else _one(s),
-                                       "padding": _one(padding),
-                                       "ceil_mode": bool(given.get("ceil_mode", False))})
+    return _Step(path, label, cls.kind, options)
 
 
 def _input_sizes(input_shape: Iterable[int], steps: list[_Step]) -> tuple[int, ...]:
@@ -427,13 +310,10 @@ def _input_sizes(input_shape: Iterable[int], steps: list[_Step]) -> tuple[int, .
                         f"got {input_shape!r}")
     rank, fixer = None, None  # channels + spatial axes the first rank-fixing layer expects
     for s in steps:
-        if s.kind in ("conv", "pool", "globalpool", "adaptivepool", "zeropadding") or (
-                s.kind == "batchnorm" and s.options["ndim"] > 1):
-            rank, fixer = s.options["ndim"] + 1, s
-        elif s.kind == "dense":
-            rank, fixer = 1, s
-        elif s.kind in ("activation", "dropout", "batchnorm"):
-            continue  # keeps the rank: look further
+        ranks = REGISTRY[s.kind][0].torch_input_ranks(s.options)
+        if ranks is None or len(ranks) > 1:
+            continue  # keeps the rank (an activation, BatchNorm1d): look further
+        rank, fixer = ranks[0] + 1, s
         break
     if rank is not None and len(sizes) == rank + 1:
         sizes = sizes[1:]
@@ -503,11 +383,22 @@ class _Plan:
         return make_symbol(f"{auto}{suffix}", nonnegative=nonneg)
 
 
-def _network(steps: list[_Step], sizes: tuple[int, ...], plan: _Plan, name: str) -> Network:
-    from symparams.layers import (Activation, AdaptivePool, Add, BatchNorm, Concat, Conv, Dense,
-                                  Dropout, Flatten, GlobalPool, Input, Multiply, Pool,
-                                  ZeroPadding)
+class _Names:
+    """What a layer's ``from_torch`` calls to name its values: ``names(group, value,
+    letter)`` is ``value``, or the symbol ``symbolize`` asks for (``c3`` for the third
+    conv's channels).  ``index`` is the number after the letter: by default the step's
+    count among its kind, None a count per letter, 0 none."""
 
+    def __init__(self, plan: "_Plan", path: str, count: int, last: bool, ndim: int):
+        self.plan, self.path, self.count, self.last = plan, path, count, last
+        self.axes = AXIS_NAMES.get(ndim, ())
+
+    def __call__(self, group: str, value: Any, letter: str, index: Any = "count") -> Any:
+        index = self.count if index == "count" else index
+        return self.plan.value(self.path, group, value, letter, index, self.axes)
+
+
+def _network(steps: list[_Step], sizes: tuple[int, ...], plan: _Plan, name: str) -> Network:
     channels, *spatial = sizes
     axes = AXIS_NAMES.get(len(spatial), ())
     if spatial and len(set(spatial)) == 1:
@@ -521,45 +412,13 @@ def _network(steps: list[_Step], sizes: tuple[int, ...], plan: _Plan, name: str)
     layers: list[Layer] = [Input((*spatial_syms, plan.value("input", "channels", channels, "l", 0)),
                                  spec="input")]
     counts: Counter[str] = Counter()
-    last_dense = max((i for i, s in enumerate(steps) if s.kind == "dense"), default=-1)
+    last_of_kind = {s.kind: i for i, s in enumerate(steps)}
     for i, s in enumerate(steps):
-        o, path = s.options, s.path
         counts[s.kind] += 1
-        j = counts[s.kind]
-        rank = o.get("ndim", 0)
-        ax = AXIS_NAMES.get(rank, ())
-        if s.kind == "conv":
-            layer = Conv(plan.value(path, "channels", o["filters"], "c", j),
-                         plan.value(path, "kernel", o["kernel"], "k", j, ax),
-                         stride=plan.value(path, "stride", o["stride"], "s", None, ax),
-                         padding=plan.value(path, "padding", o["padding"], "p", None, ax),
-                         dilation=plan.value(path, "dilation", o["dilation"], "d", None, ax),
-                         groups=o["groups"], bias=o["bias"], ndim=rank, spec=s.spec)
-        elif s.kind == "pool":
-            layer = Pool(plan.value(path, "kernel", o["size"], "q", j, ax),
-                         stride=plan.value(path, "stride", o["stride"], "s", None, ax),
-                         padding=plan.value(path, "padding", o["padding"], "p", None, ax),
-                         ceil_mode=o["ceil_mode"], mode=o["mode"], ndim=rank, spec=s.spec)
-        elif s.kind == "dense":
-            units = (plan.value(path, "units", o["units"], "o", 0) if i == last_dense
-                     else plan.value(path, "units", o["units"], "h", j))
-            layer = Dense(units, bias=o["bias"], spec=s.spec)
-        elif s.kind == "globalpool":
-            layer = GlobalPool(o["mode"], spec=s.spec)
-        elif s.kind == "flatten":
-            layer = Flatten(spec=s.spec)
-        elif s.kind == "batchnorm":
-            layer = BatchNorm(spec=s.spec)
-        elif s.kind == "dropout":
-            layer = Dropout(o["rate"], spec=s.spec)
-        elif s.kind == "activation":
-            layer = Activation(o["function"], spec=s.spec)
-        elif s.kind == "adaptivepool":
-            layer = AdaptivePool(o["size"], mode=o["mode"], spec=s.spec)
-        elif s.kind in MERGES:
-            layer = {"add": Add, "multiply": Multiply, "concat": Concat}[s.kind](spec=s.spec)
-        else:  # zeropadding (zeros, reflect, replicate, circular)
-            layer = ZeroPadding(o["padding"], mode=o.get("mode", "zeros"), spec=s.spec)
+        cls = REGISTRY[s.kind][0]
+        names = _Names(plan, s.path, counts[s.kind], last_of_kind[s.kind] == i,
+                       s.options.get("ndim", 0))
+        layer = replace(cls.from_torch(s.options, names), spec=s.spec)
         position = len(layers) - 1  # among the layers after the input
         refs = tuple("input" if r < 0 else r - position for r in s.reads)
         layers.append(replace(layer, name=s.name, shares=s.shares, trainable=s.trainable,
@@ -590,12 +449,11 @@ def _check_against(module: Any, steps: list[_Step], network: Network) -> None:
             raise ShapeError(f"{where}: expects {o['in_features']} input features, gets {c_in}")
         if "num_features" in o and o["num_features"] != c_in:
             raise ShapeError(f"{where}: expects {o['num_features']} channels, gets {c_in}")
-        if step.kind in ("batchnorm", "globalpool", "zeropadding"):
-            nd = o["ndim"]
-            allowed = (0, 1) if step.kind == "batchnorm" and nd == 1 else (nd,)
-            if row.input_shape.rank not in allowed:
-                raise ShapeError(f"{where}: expects a {'vector or 1-D' if allowed == (0, 1) else f'{nd}-D'}"
-                                 f" input, gets {row.input_shape.rank}-D")
+        allowed = REGISTRY[step.kind][0].torch_input_ranks(o)
+        if allowed is not None and row.input_shape.rank not in allowed:
+            expected = "vector or 1-D" if allowed == (0, 1) else f"{allowed[0]}-D"
+            raise ShapeError(f"{where}: expects a {expected} input, gets "
+                             f"{row.input_shape.rank}-D")
         params = {id(p): p.numel() for m in step.modules for p in m.parameters()}
         if sum(params.values()) != int(row.params):
             raise NotSupportedError(f"{where}: symparams counts {row.params} parameters but "
@@ -636,7 +494,7 @@ def to_torch(network: Any, *, device: Any = "cpu", **values: Any) -> Any:
         raise MissingValueError("to_torch needs numbers; no value for " + ", ".join(
             f"{s.name} ({derivation.describe(s) or 'no description'})" for s in sort_symbols(free)))
     unknown = [f"layer {r.index} ({r.name}, {r.kind})" for r in derivation.all_rows()
-               if r.layer.kind not in _BUILDERS and not r.layer.composite]
+               if not (r.layer.has_torch_module() or r.layer.composite or r.layer.arity is None)]
     if unknown:
         raise NotSupportedError("no PyTorch module for " + "; ".join(unknown))
     with torch.device(device):
@@ -654,7 +512,8 @@ def _body_module(torch, rows, prefix: str = "") -> Any:
         elif r.layer.composite:
             module = _composite(torch, r)
         else:
-            module = _BUILDERS[r.layer.kind](torch.nn, r)
+            module = (_graph_class(torch).Merge(r.layer.kind) if r.layer.arity is None
+                      else r.layer.to_torch(torch.nn, r))
         if not r.layer.trainable:
             for parameter in module.parameters():
                 parameter.requires_grad_(False)
@@ -755,118 +614,6 @@ def _graph_class(torch):
     GraphNet.Merge = Merge
     _GRAPH_CLASS.append(GraphNet)
     return GraphNet
-
-
-def _ints(values: Iterable[sp.Expr]) -> tuple[int, ...]:
-    return tuple(int(v) for v in values)
-
-
-def _same_pads(row, k: tuple[int, ...], s: tuple[int, ...], d: tuple[int, ...]) -> tuple[int, ...]:
-    """Keras 'same' padding as F.pad's (left, right) pairs, last axis first."""
-    pads: list[int] = []
-    for n, out, ki, si, di in zip(_ints(row.input_shape.spatial), _ints(row.output_shape.spatial),
-                                  k, s, d):
-        total = max((out - 1) * si + di * (ki - 1) + 1 - n, 0)
-        pads[:0] = [total // 2, total - total // 2]
-    return tuple(pads)
-
-
-def _padded(nn, row, module, pads: tuple[int, ...], value: float):
-    if not any(pads):
-        return module
-    pad = getattr(nn, f"ConstantPad{row.input_shape.rank}d")(pads, value)
-    return nn.Sequential(pad, module)
-
-
-def _conv(nn, row):
-    layer, rank = row.layer, row.input_shape.rank
-    k, s, d = (_ints(layer.per_axis(v, rank, "")) for v in (layer.kernel, layer.stride,
-                                                            layer.dilation))
-    cls = getattr(nn, f"Conv{rank}d")
-    common = dict(in_channels=int(row.input_shape.channels), out_channels=int(layer.filters),
-                  kernel_size=k, stride=s, dilation=d, groups=int(layer.groups), bias=layer.bias)
-    if layer.padding == "same":
-        if set(s) == {1}:
-            return cls(padding="same", **common)
-        return _padded(nn, row, cls(padding=0, **common), _same_pads(row, k, s, d), 0.0)
-    p = (0,) * rank if layer.padding == "valid" else _ints(layer.per_axis(layer.padding, rank, ""))
-    return cls(padding=p, **common)
-
-
-def _pool(nn, row):
-    layer, rank = row.layer, row.input_shape.rank
-    k = _ints(layer.per_axis(layer.size, rank, ""))
-    s = k if layer.stride is None else _ints(layer.per_axis(layer.stride, rank, ""))
-    cls = getattr(nn, f"{layer.mode.capitalize()}Pool{rank}d")
-    if layer.padding == "same":
-        pool = cls(k, s, 0, ceil_mode=layer.ceil_mode)
-        fill = float("-inf") if layer.mode == "max" else 0.0
-        return _padded(nn, row, pool, _same_pads(row, k, s, (1,) * rank), fill)
-    p = (0,) * rank if layer.padding == "valid" else _ints(layer.per_axis(layer.padding, rank, ""))
-    return cls(k, s, p, ceil_mode=layer.ceil_mode)
-
-
-def _global_pool(nn, row):
-    pool = getattr(nn, f"Adaptive{row.layer.mode.capitalize()}Pool{row.input_shape.rank}d")(1)
-    return nn.Sequential(pool, nn.Flatten())
-
-
-def _batchnorm(nn, row):
-    return getattr(nn, f"BatchNorm{max(row.input_shape.rank, 1)}d")(int(row.input_shape.channels))
-
-
-def _activation(nn, row):
-    name = row.layer.function.lower()
-    name = ACTIVATION_ALIASES.get(name, name)
-    classes = {c.lower(): c for c in ACTIVATIONS}
-    if name not in classes:
-        raise NotSupportedError(f"layer {row.index} ({row.name}): no PyTorch module for "
-                                f"activation {row.layer.function!r}; known: "
-                                f"{', '.join(sorted(classes))}")
-    cls = getattr(nn, classes[name])
-    return cls(dim=1) if name in ("softmax", "logsoftmax", "softmin") else cls()
-
-
-def _zero_padding(nn, row):
-    rank = row.input_shape.rank
-    p = _ints(row.layer.per_axis(row.layer.padding, rank, ""))
-    pads = tuple(v for pi in reversed(p) for v in (pi, pi))
-    mode = row.layer.mode
-    if mode == "zeros":
-        return getattr(nn, f"ConstantPad{rank}d")(pads, 0.0)
-    word = {"reflect": "Reflection", "replicate": "Replication", "circular": "Circular"}[mode]
-    return getattr(nn, f"{word}Pad{rank}d")(pads)
-
-
-def _merge(nn, row):
-    import torch
-
-    return _graph_class(torch).Merge(row.layer.kind)
-
-
-def _adaptive_pool(nn, row):
-    rank = row.input_shape.rank
-    size = _ints(row.layer.per_axis(row.layer.size, rank, ""))
-    return getattr(nn, f"Adaptive{row.layer.mode.capitalize()}Pool{rank}d")(size)
-
-
-_BUILDERS: dict[str, Callable[[Any, Any], Any]] = {
-    "add": _merge,
-    "multiply": _merge,
-    "concat": _merge,
-    "adaptivepool": _adaptive_pool,
-    "conv": _conv,
-    "pool": _pool,
-    "globalpool": _global_pool,
-    "dense": lambda nn, r: nn.Linear(int(r.input_shape.channels), int(r.layer.units),
-                                     bias=r.layer.bias),
-    "flatten": lambda nn, r: nn.Flatten(),
-    "batchnorm": _batchnorm,
-    "dropout": lambda nn, r: nn.Dropout(float(r.layer.rate) if r.layer.rate is not None else 0.5),
-    "activation": _activation,
-    "prelu": lambda nn, r: nn.PReLU(r.layer.torch_num_parameters(r.input_shape)),
-    "zeropadding": _zero_padding,
-}
 
 
 __all__ = ["from_torch", "to_torch", "import_torch", "GROUPS"]

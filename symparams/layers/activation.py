@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from symparams.core.errors import SpecError, quote
+from symparams.core.errors import NotSupportedError, SpecError, quote
 from symparams.core.layer import Layer, register, suggest
 from symparams.core.shape import Shape
 
@@ -18,6 +19,21 @@ ACTIVATIONS = frozenset("""
 """.split())
 ACTIVATION_ALIASES = {"hardsilu": "hardswish"}  # the same function under another name
 WITH_PARAMETERS = {"prelu": "prelu"}  # activations that learn weights: their own layer kind
+
+# PyTorch's activation modules (their lower-case names are ours) and the torch,
+# torch.nn.functional and Tensor functions read as activations in a traced graph.
+TORCH_CLASSES = ("ReLU", "ReLU6", "LeakyReLU", "RReLU", "ELU", "SELU", "CELU", "GELU", "SiLU",
+                 "Mish", "Tanh", "Sigmoid", "Hardtanh", "Hardswish", "Hardsigmoid", "Hardshrink",
+                 "Softshrink", "Tanhshrink", "Softplus", "Softsign", "LogSigmoid", "Threshold",
+                 "Softmax", "Softmax2d", "LogSoftmax", "Softmin", "Identity")
+TORCH_FUNCTIONS = {
+    "relu": "relu", "relu_": "relu", "relu6": "relu6", "leaky_relu": "leakyrelu", "elu": "elu",
+    "selu": "selu", "celu": "celu", "gelu": "gelu", "silu": "silu", "mish": "mish",
+    "tanh": "tanh", "sigmoid": "sigmoid", "hardtanh": "hardtanh", "hardswish": "hardswish",
+    "hardsigmoid": "hardsigmoid", "softplus": "softplus", "softsign": "softsign",
+    "logsigmoid": "logsigmoid", "softmax": "softmax", "log_softmax": "logsoftmax",
+    "softmin": "softmin", "tanhshrink": "tanhshrink",
+}
 
 
 def activation_name(function: object) -> str:
@@ -54,3 +70,30 @@ class Activation(Layer):
 
     def output_shape(self, in_shape: Shape) -> Shape:
         return in_shape
+
+    # -- PyTorch ---------------------------------------------------------------------
+    torch_modules = TORCH_CLASSES
+    torch_functions = tuple(TORCH_FUNCTIONS)
+
+    @classmethod
+    def torch_read(cls, m: Any) -> dict[str, Any] | str:
+        name = type(m).__name__
+        if name == "Softmax2d":
+            return {"function": "softmax2d", "ndim": 2}
+        return {"function": name.lower()}
+
+    @classmethod
+    def torch_read_call(cls, name: str, args: tuple, kwargs: dict) -> dict[str, Any] | str:
+        return {"function": TORCH_FUNCTIONS[name]}
+
+    def to_torch(self, nn: Any, row: Any) -> Any:
+        name = self.function.lower()
+        name = {"swish": "silu", "linear": "identity"}.get(name, name)
+        classes = {c.lower(): c for c in TORCH_CLASSES}
+        if name not in classes:
+            raise NotSupportedError(f"layer {row.index} ({row.name}): no PyTorch module for "
+                                    f"activation {self.function!r}; known: "
+                                    f"{', '.join(sorted(classes))}")
+        module = getattr(nn, classes[name])
+        return module(dim=1) if name in ("softmax", "logsoftmax", "softmin") else module()
+

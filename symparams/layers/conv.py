@@ -7,6 +7,7 @@ from typing import Any
 
 import sympy as sp
 
+from symparams.core.framework import axes_of, ints, one_value, padded, same_pads
 from symparams.core.layer import Layer, Weight, hyper, padding_per_axis, register, spatial_input
 from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief, window_sizes
 
@@ -75,3 +76,37 @@ class Conv(Layer):
                 out.append((sp.Eq(sp.Mod(c, self.groups), 0),
                             f"groups ({brief(self.groups)}) must divide the {what} ({brief(c)})"))
         return out
+
+    # -- PyTorch ---------------------------------------------------------------------
+    torch_modules = ("Conv1d", "Conv2d", "Conv3d")
+
+    @classmethod
+    def torch_read(cls, m: Any) -> dict[str, Any] | str:
+        padding = m.padding if isinstance(m.padding, str) else one_value(axes_of(m.padding))
+        return dict(ndim=len(m.kernel_size), filters=m.out_channels,
+                    kernel=one_value(m.kernel_size), stride=one_value(m.stride), padding=padding,
+                    dilation=one_value(m.dilation), groups=m.groups, bias=m.bias is not None,
+                    in_channels=m.in_channels)
+
+    @classmethod
+    def from_torch(cls, o: dict[str, Any], names: Any) -> "Conv":
+        return cls(names("channels", o["filters"], "c"), names("kernel", o["kernel"], "k"),
+                   stride=names("stride", o["stride"], "s", index=None),
+                   padding=names("padding", o["padding"], "p", index=None),
+                   dilation=names("dilation", o["dilation"], "d", index=None),
+                   groups=o["groups"], bias=o["bias"], ndim=o["ndim"])
+
+    def to_torch(self, nn: Any, row: Any) -> Any:
+        rank = row.input_shape.rank
+        k, s, d = (ints(self.per_axis(v, rank, "")) for v in (self.kernel, self.stride,
+                                                              self.dilation))
+        cls = getattr(nn, f"Conv{rank}d")
+        common = dict(in_channels=int(row.input_shape.channels), out_channels=int(self.filters),
+                      kernel_size=k, stride=s, dilation=d, groups=int(self.groups), bias=self.bias)
+        if self.padding == "same":
+            if set(s) == {1}:
+                return cls(padding="same", **common)
+            return padded(nn, row, cls(padding=0, **common), same_pads(row, k, s, d), 0.0)
+        p = (0,) * rank if self.padding == "valid" else ints(self.per_axis(self.padding, rank, ""))
+        return cls(padding=p, **common)
+

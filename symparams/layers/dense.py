@@ -37,3 +37,24 @@ class Dense(Layer):
     def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
         w = Weight("W", (in_shape.channels, self.units))
         return (w, Weight("b", (self.units,))) if self.bias else (w,)
+
+    # -- PyTorch ---------------------------------------------------------------------
+    torch_modules = ("Linear",)
+
+    @classmethod
+    def torch_read(cls, m: Any) -> dict[str, Any] | str:
+        return dict(units=m.out_features, bias=m.bias is not None, in_features=m.in_features)
+
+    @classmethod
+    def torch_input_ranks(cls, options: dict[str, Any]) -> tuple[int, ...] | None:
+        return (0,)
+
+    @classmethod
+    def from_torch(cls, o: dict[str, Any], names: Any) -> "Dense":
+        units = (names("units", o["units"], "o", index=0) if names.last
+                 else names("units", o["units"], "h"))
+        return cls(units, bias=o["bias"])
+
+    def to_torch(self, nn: Any, row: Any) -> Any:
+        return nn.Linear(int(row.input_shape.channels), int(self.units), bias=self.bias)
+

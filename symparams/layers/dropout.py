@@ -40,6 +40,23 @@ class Dropout(Layer):
     def output_shape(self, in_shape: Shape) -> Shape:
         return in_shape
 
+    # -- PyTorch ---------------------------------------------------------------------
+    torch_modules = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+                     "FeatureAlphaDropout")
+    torch_functions = ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout")
+
+    @classmethod
+    def torch_read(cls, m: Any) -> dict[str, Any] | str:
+        return {"rate": str(m.p)}
+
+    @classmethod
+    def torch_read_call(cls, name: str, args: tuple, kwargs: dict) -> dict[str, Any] | str:
+        return {"rate": str(args[0] if args else kwargs.get("p", 0.5))}
+
+    def to_torch(self, nn: Any, row: Any) -> Any:
+        return nn.Dropout(float(self.rate) if self.rate is not None else 0.5)
+
+
 
 def _fraction(text: str) -> Fraction:
     """A decimal text as a Fraction, its size bounded (``1e999999999`` is refused)."""

@@ -12,6 +12,7 @@ condition printed with the formula.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -81,6 +82,7 @@ class Add(_ElementWise):
 
     kind = "add"
     prefix = "add"
+    torch_functions = ("add", "iadd", "add_", "__add__", "__iadd__")  # of two tensors (with a number: the shape is kept)
 
 
 @register("multiply")
@@ -90,6 +92,7 @@ class Multiply(_ElementWise):
 
     kind = "multiply"
     prefix = "multiply"
+    torch_functions = ("mul", "imul", "mul_", "__mul__")  # of two tensors (with a number: the shape is kept)
 
 
 @register("concat")
@@ -99,6 +102,13 @@ class Concat(Merge):
 
     kind = "concat"
     prefix = "concat"
+    torch_functions = ("cat", "concat", "concatenate")
+
+    @classmethod
+    def torch_read_call(cls, name: str, args: tuple, kwargs: dict) -> dict[str, Any] | str:
+        dim = args[0] if args else kwargs.get("dim", 0)
+        return {} if dim == 1 else (f"concatenation along dim={dim}; only the channels (dim=1) "
+                                    "are supported")
 
     def merge_shape(self, shapes: tuple[Shape, ...], sources: tuple[str, ...]
                     ) -> tuple[Shape, list[tuple[sp.Basic, str]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from symparams.core.layer import Layer, Weight, register
 from symparams.core.shape import Shape
@@ -30,3 +31,25 @@ class BatchNorm(Layer):
         return (Weight("gamma", c), Weight("beta", c),
                 Weight("running_mean", c, trainable=False, conventions=("keras",)),
                 Weight("running_var", c, trainable=False, conventions=("keras",)))
+
+    # -- PyTorch ---------------------------------------------------------------------
+    torch_modules = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
+
+    @classmethod
+    def torch_read(cls, m: Any) -> dict[str, Any] | str:
+        if not m.affine:
+            return "affine=False (no parameters) is not supported"
+        return dict(ndim=int(type(m).__name__[-2]), num_features=m.num_features)
+
+    @classmethod
+    def torch_input_ranks(cls, options: dict[str, Any]) -> tuple[int, ...] | None:
+        # BatchNorm1d normalises a vector (N, C) or a sequence (N, C, L)
+        return (0, 1) if options["ndim"] == 1 else (options["ndim"],)
+
+    @classmethod
+    def from_torch(cls, o: dict[str, Any], names: Any) -> "BatchNorm":
+        return cls()
+
+    def to_torch(self, nn: Any, row: Any) -> Any:
+        return getattr(nn, f"BatchNorm{max(row.input_shape.rank, 1)}d")(int(row.input_shape.channels))
+

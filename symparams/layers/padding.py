@@ -8,11 +8,14 @@ from typing import Any
 import sympy as sp
 
 from symparams.core.errors import SpecError, quote
+from symparams.core.framework import ints, one_value, per_axis_ints
 from symparams.core.layer import Layer, hyper, register, spatial_input, suggest
 from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief
 
 
 PAD_MODES = ("zeros", "reflect", "replicate", "circular")
+TORCH_WORDS = {"Zero": "zeros", "Reflection": "reflect", "Replication": "replicate",
+               "Circular": "circular"}  # ZeroPad2d, ReflectionPad2d …
 
 
 @register("zeropadding")
@@ -64,3 +67,31 @@ class ZeroPadding(Layer):
         spatial_input(self, in_shape)
         p = self.per_axis(self.padding, in_shape.rank, "zero padding")
         return Shape(tuple(n + 2 * pi for n, pi in zip(in_shape.spatial, p)), in_shape.channels)
+
+    # -- PyTorch ---------------------------------------------------------------------
+    torch_modules = tuple(f"{word}Pad{d}d" for word in TORCH_WORDS for d in (1, 2, 3))
+
+    @classmethod
+    def torch_read(cls, m: Any) -> dict[str, Any] | str:
+        name = type(m).__name__
+        ndim = int(name[-2])
+        pads = per_axis_ints(m.padding, 2 * ndim)
+        pairs = [pads[i:i + 2] for i in range(0, len(pads), 2)][::-1]  # last axis first
+        if any(a != b for a, b in pairs):
+            return f"asymmetric padding {m.padding} is not supported"
+        return dict(padding=one_value(tuple(a for a, _ in pairs)), ndim=ndim,
+                    mode=TORCH_WORDS[name[:-5]])
+
+    @classmethod
+    def from_torch(cls, o: dict[str, Any], names: Any) -> "ZeroPadding":
+        return cls(o["padding"], mode=o["mode"])
+
+    def to_torch(self, nn: Any, row: Any) -> Any:
+        rank = row.input_shape.rank
+        p = ints(self.per_axis(self.padding, rank, ""))
+        pads = tuple(v for pi in reversed(p) for v in (pi, pi))
+        if self.mode == "zeros":
+            return getattr(nn, f"ConstantPad{rank}d")(pads, 0.0)
+        word = next(w for w, mode in TORCH_WORDS.items() if mode == self.mode)
+        return getattr(nn, f"{word}Pad{rank}d")(pads)
+

@@ -58,3 +58,14 @@ class PReLU(Layer):
             raise NotSupportedError("PyTorch's PReLU has no slope per element (Keras' default); "
                                     "use num_parameters = \"channels\" or 1")
         return int(self.alpha_shape(in_shape)[0])
+
+    # -- PyTorch ---------------------------------------------------------------------
+    torch_modules = ("PReLU",)
+
+    @classmethod
+    def torch_read(cls, m: Any) -> dict[str, Any] | str:
+        return {"num_parameters": m.num_parameters}
+
+    def to_torch(self, nn: Any, row: Any) -> Any:
+        return nn.PReLU(self.torch_num_parameters(row.input_shape))
+
