@@ -232,6 +232,8 @@ class Layer:
     """Reads a vector: a flatten is implied before it when its input is spatial."""
     source: ClassVar[bool] = False
     """Reads nothing: the network's input, which comes first."""
+    keeps_shape: ClassVar[bool] = False
+    """The output has the input's shape, whatever it is (activations, dropout, norms)."""
 
     # -- how PyTorch writes this kind (read by symparams.interop.torch; nothing here
     # imports torch: the methods get torch's modules, or torch.nn, as arguments) -----
@@ -278,6 +280,17 @@ class Layer:
     @classmethod
     def has_torch_module(cls) -> bool:
         return cls.to_torch is not Layer.to_torch
+
+    # -- worked solutions (the pieces are in symparams.core.working) ------------------
+    def worked_sizes(self, row: Any) -> list:
+        """The steps that compute the output size of this layer at a numeric ``row``
+        (none when the size is the input's)."""
+        return []
+
+    def worked_params(self, row: Any, convention: str) -> list | None:
+        """The steps that compute the parameters as a textbook writes them
+        (``(n × m × l + 1) × k``); None for the sum of the weight shapes."""
+        return None
 
     def __post_init__(self) -> None:
         self._check_options()

@@ -310,10 +310,12 @@ def _input_sizes(input_shape: Iterable[int], steps: list[_Step]) -> tuple[int, .
                         f"got {input_shape!r}")
     rank, fixer = None, None  # channels + spatial axes the first rank-fixing layer expects
     for s in steps:
-        ranks = REGISTRY[s.kind][0].torch_input_ranks(s.options)
-        if ranks is None or len(ranks) > 1:
-            continue  # keeps the rank (an activation, BatchNorm1d): look further
-        rank, fixer = ranks[0] + 1, s
+        cls = REGISTRY[s.kind][0]
+        ranks = cls.torch_input_ranks(s.options)
+        if ranks is not None and len(ranks) == 1:
+            rank, fixer = ranks[0] + 1, s
+        elif cls.keeps_shape:
+            continue  # an activation, BatchNorm1d: look further
         break
     if rank is not None and len(sizes) == rank + 1:
         sizes = sizes[1:]

@@ -58,6 +58,7 @@ class Activation(Layer):
 
     kind = "activation"
     prefix = "activation"
+    keeps_shape = True
     letters = {"A": lambda i, spatial: {}}
     positional = ("function",)
     word_kinds = WITH_PARAMETERS  # A(prelu): PyTorch's nn.PReLU(), one parameter

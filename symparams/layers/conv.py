@@ -8,6 +8,8 @@ from typing import Any
 import sympy as sp
 
 from symparams.core.framework import axes_of, ints, one_value, padded, same_pads
+from symparams.core.working import (Step, add, axis_steps, axis_value, div, integer, mul,
+                                     window_term)
 from symparams.core.layer import Layer, Weight, hyper, padding_per_axis, register, spatial_input
 from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief, window_sizes
 
@@ -109,4 +111,34 @@ class Conv(Layer):
             return padded(nn, row, cls(padding=0, **common), same_pads(row, k, s, d), 0.0)
         p = (0,) * rank if self.padding == "valid" else ints(self.per_axis(self.padding, rank, ""))
         return cls(padding=p, **common)
+
+    # -- worked solution -------------------------------------------------------------
+    def worked_sizes(self, row: Any) -> list[Step]:
+        rank = row.input_shape.rank
+
+        def term(axis: int, n: int, out: int):
+            at = lambda v: integer(axis_value(v, rank, axis))  # noqa: E731
+            padding = self.padding if isinstance(self.padding, str) else at(self.padding)
+            return window_term(n, out, k=at(self.kernel), s=at(self.stride), padding=padding,
+                               d=at(self.dilation))
+
+        return axis_steps(row, term)
+
+    def worked_params(self, row: Any, convention: str) -> list[Step] | None:
+        kernel = [integer(w) for w in row.weights[0].shape[:-2]]
+        c_in, groups = integer(row.input_shape.channels), integer(self.groups)
+        k_letters = {1: ["m"], 2: ["n", "m"], 3: ["o", "n", "m"]}[len(kernel)]
+        f_in = " \\times ".join([*k_letters, "l"]) + (" / g" if groups != 1 else "")
+        inner: list[Any] = [*kernel, c_in]
+        work = mul(*inner) if groups == 1 else div(mul(*inner), groups)
+        kdesc = " \\times ".join(k_letters)
+        letters = (f"kernel ${kdesc}$, $l$ input channels"
+                   + (", $g$ groups" if groups != 1 else "") + ", $k$ filters")
+        filters = integer(self.filters)
+        if self.bias:
+            formula, term = f"({f_in} + 1) \\times k", mul(add(work, 1), filters)
+        else:
+            formula, term = f"{f_in} \\times k", mul(work, filters)
+        return [Step(row.name, "parameters", formula, letters, term, integer(row.trainable))]
+
 

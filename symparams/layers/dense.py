@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from symparams.core.errors import ShapeError
+from symparams.core.working import Step, add, integer, mul
 from symparams.core.layer import Layer, Weight, hyper, register
 from symparams.core.shape import Shape
 
@@ -57,4 +58,15 @@ class Dense(Layer):
 
     def to_torch(self, nn: Any, row: Any) -> Any:
         return nn.Linear(int(row.input_shape.channels), int(self.units), bias=self.bias)
+
+    # -- worked solution -------------------------------------------------------------
+    def worked_params(self, row: Any, convention: str) -> list[Step] | None:
+        n_in, units = integer(row.input_shape.channels), integer(self.units)
+        if self.bias:
+            term, formula = mul(add(n_in, 1), units), r"(n + 1) \times m"
+        else:
+            term, formula = mul(n_in, units), r"n \times m"
+        return [Step(row.name, "parameters", formula, "$n$ inputs, $m$ units", term,
+                     integer(row.trainable))]
+
 

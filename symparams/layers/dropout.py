@@ -18,6 +18,7 @@ class Dropout(Layer):
 
     kind = "dropout"
     prefix = "dropout"
+    keeps_shape = True
     letters = {"D": lambda i, spatial: {}}
     positional = ("rate",)
 

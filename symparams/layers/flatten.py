@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from symparams.core.working import Step, integer, mul
 from symparams.core.layer import Layer, register
 from symparams.core.shape import Shape
 
@@ -40,4 +41,20 @@ class Flatten(Layer):
 
     def to_torch(self, nn: Any, row: Any) -> Any:
         return nn.Flatten()
+
+    # -- worked solution -------------------------------------------------------------
+    def worked_sizes(self, row: Any) -> list[Step]:
+        shape_in = row.input_shape
+        if shape_in.is_vector:
+            return []
+        formula, letters = {
+            1: ("n \\times c", "length $n$, $c$ channels"),
+            2: ("h \\times w \\times c", "height $h$, width $w$, $c$ channels"),
+            3: ("d \\times h \\times w \\times c",
+                "depth $d$, height $h$, width $w$, $c$ channels"),
+        }[shape_in.rank]
+        return [Step(row.name, "output size", formula, letters,
+                     mul(*(integer(x) for x in shape_in.dims())),
+                     integer(row.output_shape.channels))]
+
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from symparams.core.working import Step, integer, mul
 from symparams.core.layer import Layer, Weight, register
 from symparams.core.shape import Shape
 
@@ -21,6 +22,7 @@ class BatchNorm(Layer):
 
     kind = "batchnorm"
     prefix = "batchnorm"
+    keeps_shape = True
     letters = {"B": lambda i, spatial: {}}
 
     def output_shape(self, in_shape: Shape) -> Shape:
@@ -52,4 +54,15 @@ class BatchNorm(Layer):
 
     def to_torch(self, nn: Any, row: Any) -> Any:
         return getattr(nn, f"BatchNorm{max(row.input_shape.rank, 1)}d")(int(row.input_shape.channels))
+
+    # -- worked solution -------------------------------------------------------------
+    def worked_params(self, row: Any, convention: str) -> list[Step] | None:
+        c = integer(row.input_shape.channels)
+        steps = [Step(row.name, "trainable parameters (scale and shift)", r"2 \times c",
+                      "$c$ channels", mul(2, c), integer(row.trainable))]
+        if convention == "keras":
+            steps.append(Step(row.name, "non-trainable parameters (running mean and variance)",
+                              r"2 \times c", "$c$ channels", mul(2, c), integer(row.non_trainable)))
+        return steps
+
 

@@ -9,6 +9,7 @@ import sympy as sp
 
 from symparams.core.errors import SpecError, quote
 from symparams.core.framework import ints, one_value, per_axis_ints
+from symparams.core.working import Step, add, axis_steps, axis_value, integer, mul
 from symparams.core.layer import Layer, hyper, register, spatial_input, suggest
 from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief
 
@@ -94,4 +95,15 @@ class ZeroPadding(Layer):
             return getattr(nn, f"ConstantPad{rank}d")(pads, 0.0)
         word = next(w for w, mode in TORCH_WORDS.items() if mode == self.mode)
         return getattr(nn, f"{word}Pad{rank}d")(pads)
+
+    # -- worked solution -------------------------------------------------------------
+    def worked_sizes(self, row: Any) -> list[Step]:
+        rank = row.input_shape.rank
+
+        def term(axis: int, n: int, out: int):
+            p = integer(axis_value(self.padding, rank, axis))
+            return "n + 2p", "input size $n$, padding $p$", add(n, mul(2, p))
+
+        return axis_steps(row, term)
+
 

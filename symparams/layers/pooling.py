@@ -9,6 +9,7 @@ import sympy as sp
 
 from symparams.core.errors import SpecError, quote
 from symparams.core.framework import axes_of, ints, one_value, padded, per_axis_ints, same_pads
+from symparams.core.working import Step, axis_steps, axis_value, integer, window_term
 from symparams.core.layer import Layer, hyper, padding_per_axis, register, spatial_input, suggest
 from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief, window_sizes
 
@@ -159,6 +160,20 @@ class Pool(Layer):
             return padded(nn, row, pool, same_pads(row, k, s, (1,) * rank), fill)
         p = (0,) * rank if self.padding == "valid" else ints(self.per_axis(self.padding, rank, ""))
         return module(k, s, p, ceil_mode=self.ceil_mode)
+
+    # -- worked solution -------------------------------------------------------------
+    def worked_sizes(self, row: Any) -> list[Step]:
+        rank = row.input_shape.rank
+
+        def term(axis: int, n: int, out: int):
+            at = lambda v: integer(axis_value(v, rank, axis))  # noqa: E731
+            padding = self.padding if isinstance(self.padding, str) else at(self.padding)
+            k = at(self.size)
+            s = k if self.stride is None else at(self.stride)
+            return window_term(n, out, k=k, s=s, padding=padding, ceil_mode=self.ceil_mode,
+                               pool=True)
+
+        return axis_steps(row, term)
 
 
 

@@ -27,6 +27,7 @@ class PReLU(Layer):
 
     kind = "prelu"
     prefix = "prelu"
+    keeps_shape = True
     positional = ("num_parameters",)
 
     num_parameters: Any = hyper("number of PReLU parameters", default=1,
