@@ -165,6 +165,15 @@ def script_json(data: Any) -> str:
     return re.sub(r"[<>&\u2028\u2029]", lambda m: _SCRIPT_ESCAPES[m[0]], out)
 
 
+def relation_text(relation: sp.Basic) -> str:
+    """A condition as one line of plain text: ``n + 2·p1 ≥ k``, ``4 | n + 1``."""
+    if isinstance(relation, sp.Eq) and isinstance(relation.lhs, sp.Mod) and relation.rhs == 0:
+        x, m = relation.lhs.args
+        return f"{m} divides {sp.sstr(x)}".replace("*", "\u00b7")
+    out = sp.sstr(relation).replace("**", "^").replace("*", "\u00b7")
+    return out.replace(">=", "\u2265").replace("<=", "\u2264").replace("!=", "\u2260")
+
+
 # -- ranges ------------------------------------------------------------------------------
 def role_range(derivation, symbol: sp.Symbol) -> tuple[int, int, int]:
     """``(lowest, highest, default)`` for a slider, from what the symbol stands for."""
@@ -331,17 +340,19 @@ def to_html(derivation, *, ranges: Mapping[str, Any] | None = None,
             f'min="{floor}" step="1" value="{start}" inputmode="numeric"></div>\n</div>')
 
     rows = [f'<tr class="input-row" data-input=""><td>input</td><td>input</td>'
-            f'<td class="formula">{_shape_mathml(d.input_shape, p)}</td>'
-            f'<td class="num" data-col="shape"></td><td class="formula"><math><mn>0</mn></math></td>'
-            f'<td class="num" data-col="params" data-value="0">0</td></tr>']
+            f'<td class="num" data-col="shape"></td>'
+            f'<td class="num" data-col="params" data-value="0">0</td>'
+            f'<td class="formula"><div>{_shape_mathml(d.input_shape, p)}</div></td>'
+            f'<td class="formula"></td></tr>']
     for r in d.rows:
         rows.append(
-            f'<tr data-layer="{attribute(r.name)}"><td class="name">{text(r.name)}</td>'
+            f'<tr data-layer="{attribute(r.name)}"><td class="name">'
+            f'<span title="{text(r.name)}">{text(r.name)}</span></td>'
             f'<td class="kind">{text(r.kind)}</td>'
-            f'<td class="formula">{_shape_mathml(r.output_shape, p)}</td>'
             f'<td class="num" data-col="shape"></td>'
-            f'<td class="formula">{mathml(layer_params_expr(r), p)}</td>'
-            f'<td class="num" data-col="params"></td></tr>')
+            f'<td class="num" data-col="params"></td>'
+            f'<td class="formula"><div>{_shape_mathml(r.output_shape, p)}</div></td>'
+            f'<td class="formula"><div>{mathml(layer_params_expr(r), p)}</div></td></tr>')
 
     terms = [layer_params_expr(r) for r in d.rows if r.params != 0]
     total_expr = LayerSum(*terms) if len(terms) > 1 else (terms[0] if terms else sp.Integer(0))
@@ -368,7 +379,7 @@ def to_html(derivation, *, ranges: Mapping[str, Any] | None = None,
                      "start": str(bounds[n][2]), "floor": 1 if s.is_positive else 0}
                     for n, s in symbols.items()],
         "rows": [{"name": r.name, "kind": r.kind} for r in d.rows],
-        "conditions": [{"layer": c.tag, "reason": c.reason, "relation": str(c.relation)}
+        "conditions": [{"layer": c.tag, "reason": c.reason, "relation": relation_text(c.relation)}
                        for c in d.conditions],
         "maxDigits": MAX_DIGITS,
         "plotPoints": PLOT_POINTS,
@@ -419,7 +430,7 @@ _PAGE = """<!DOCTYPE html>
 <section>
 <h2>Layers</h2>
 <div class="scroll"><table id="layers">
-<thead><tr><th>Layer</th><th>Kind</th><th>Output shape</th><th class="num">value</th><th>Parameters</th><th class="num">value</th></tr></thead>
+<thead><tr><th>Layer</th><th>Kind</th><th class="num">Output shape</th><th class="num">Parameters</th><th>Output shape formula</th><th>Parameter formula</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
@@ -480,9 +491,11 @@ table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: middle; }
 thead th { border-bottom: 2px solid var(--fg); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.name { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: .86rem;
-  word-break: break-all; }
-td.kind { color: var(--muted); }
+td.name { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: .86rem; }
+td.name span { display: inline-block; max-width: 22ch; overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; vertical-align: bottom; }
+td.kind { color: var(--muted); white-space: nowrap; }
+td.formula div { max-width: 300px; overflow-x: auto; overflow-y: hidden; padding: 2px 0; }
 tr.input-row td { color: var(--muted); }
 body.invalid td.num, body.invalid #total, body.invalid .split { color: #9aa1ad; }
 ul.conditions, ul.legend { padding-left: 20px; }

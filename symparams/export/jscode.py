@@ -45,6 +45,10 @@ function cdiv(a, b) {  // ceiling(a / b) for BigInts of any sign
 function fmod(a, b) {  // a - b*floor(a/b): the sign of b, as Python's % and sympy's Mod
   return a - b * fdiv(a, b);
 }
+function nz(q) {  // a divisor of a relation (p/q >= 0 is p*q >= 0): never 0
+  if (q === 0n) throw new RangeError("Division by zero");
+  return q;
+}
 function bmax(...xs) { return xs.reduce((m, x) => (x > m ? x : m)); }
 function bmin(...xs) { return xs.reduce((m, x) => (x < m ? x : m)); }
 """
@@ -109,8 +113,15 @@ class BigIntJSPrinter(JavascriptCodePrinter):
         self.lines.append(f"const {name} = {code};")
         return name
 
+    _KNOWN = (sp.Integer, sp.Rational, sp.Symbol, sp.Add, sp.Mul, sp.Pow, sp.floor,
+              sp.ceiling, sp.Mod, sp.Max, sp.Min, sp.Piecewise, sp.core.relational.Relational,
+              sp.And, sp.Or, sp.Not, sp.logic.boolalg.BooleanAtom)
+
     def _print(self, expr, **kwargs) -> str:
-        if self.hoist and isinstance(expr, sp.Basic) and expr in self._temps:
+        # only what we can write exactly: not sympy's Math.* functions, constants or floats
+        if not isinstance(expr, self._KNOWN):
+            return self._print_not_supported(expr)
+        if self.hoist and expr in self._temps:
             return self._temps[expr]
         return super()._print(expr, **kwargs)
 
@@ -220,7 +231,7 @@ class BigIntJSPrinter(JavascriptCodePrinter):
         if q.is_positive:
             return f"({self._print(p)} {op} 0n)"
         # p/q op 0 iff p*q op 0 for q != 0 (multiplied by q**2 > 0)
-        return f"(({self._print(p)} * {self._print(q)}) {op} 0n)"
+        return f"(({self._print(p)} * nz({self._print(q)})) {op} 0n)"
 
     _print_Relational = _print_And = _print_Or = _print_Not = _boolean
     _print_BooleanTrue = _print_BooleanFalse = _boolean
