@@ -133,12 +133,14 @@ def mathml(expr: sp.Basic, printer: SymparamsMathMLPrinter | None = None, *,
 
 
 def _shape_mathml(shape, p: SymparamsMathMLPrinter) -> str:
+    """One ``<math>`` per size joined by ``×``, so that a long shape wraps between sizes."""
     dims = []
     for d in shape.dims():
         body = p.doprint(d)
-        dims.append(f"<mrow><mo>(</mo>{body}<mo>)</mo></mrow>"
-                    if isinstance(d, sp.Add) and shape.rank else body)
-    return "<math><mrow>" + "<mo>&#xD7;</mo>".join(dims) + "</mrow></math>"
+        if isinstance(d, sp.Add) and shape.rank:
+            body = f"<mrow><mo>(</mo>{body}<mo>)</mo></mrow>"
+        dims.append(f"<math>{body}</math>")
+    return '<span class="times"> \u00d7 </span>'.join(dims)
 
 
 # -- safe text -----------------------------------------------------------------------
@@ -466,7 +468,7 @@ h1 { font-size: 1.35rem; margin: 0; }
 h2 { font-size: 1.02rem; margin: 18px 0 8px; }
 .sub { margin: 2px 0 0; color: var(--muted); font-size: .88rem; }
 .layout { display: flex; align-items: flex-start; }
-aside { flex: 0 0 300px; position: sticky; top: 0; max-height: 100vh; overflow-y: auto;
+aside { flex: 0 0 290px; position: sticky; top: 0; max-height: 100vh; min-height: 100vh; overflow-y: auto;
   background: var(--bg-side); border-right: 1px solid var(--line); padding: 4px 16px 16px; }
 main { flex: 1 1 auto; min-width: 0; padding: 0 24px 24px; }
 .control { margin: 10px 0 14px; }
@@ -495,7 +497,9 @@ td.name { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-si
 td.name span { display: inline-block; max-width: 22ch; overflow: hidden; text-overflow: ellipsis;
   white-space: nowrap; vertical-align: bottom; }
 td.kind { color: var(--muted); white-space: nowrap; }
-td.formula div { max-width: 300px; overflow-x: auto; overflow-y: hidden; padding: 2px 0; }
+.times { color: var(--muted); white-space: nowrap; }
+td.formula math { math-style: normal; font-size: 1.02em; }
+td.formula div { max-width: max(180px, calc((100vw - 860px) / 2)); overflow-x: auto; overflow-y: hidden; padding: 2px 0; }
 tr.input-row td { color: var(--muted); }
 body.invalid td.num, body.invalid #total, body.invalid .split { color: #9aa1ad; }
 ul.conditions, ul.legend { padding-left: 20px; }
