@@ -36,8 +36,8 @@ from symparams.core.errors import NotSupportedError, ShapeError, SpecError, prin
 from symparams.core.network import Network
 from symparams.core.shape import CeilDiv, FloorDiv
 from symparams.export import FORMATS, render
-from symparams.export.html import parse_range, role_range, script_json, slider_ranges, \
-    javascript, to_html
+from symparams.export.html import explorer, javascript, parse_range, role_range, script_json, \
+    slider_ranges, to_html
 from symparams.export.jscode import JS_HELPERS, BigIntJSPrinter
 from symparams.layers import Conv, Dense, Input, Pool
 from symparams.zoo import entries
@@ -338,7 +338,8 @@ def evaluate_or_none(d, point) -> tuple[int, list] | None:
 
 
 @pytest.mark.parametrize("key", ["resnet_basic", "resnet_bottleneck", "mobilenet_v2",
-                                 "densenet121", "general_icpcpho"])
+                                 "densenet121", "general_icpcpho", "inception_v3",
+                                 "squeezenet1_1"])
 def test_zoo_equals_evaluate(key: str, tmp_path: Path) -> None:
     d = load_spec(key)
     rng = random.Random(key)
@@ -470,6 +471,10 @@ def test_ranges_are_overridable_and_checked() -> None:
     for bad in ({"zz": (1, 2)}, {"n": (0, 5)}, {"n": (9, 5)}, {"n": (1, 5, 9)}, {"n": "a:b"}):
         with pytest.raises(SpecError):
             slider_ranges(d, bad)
+    assert slider_ranges(d, values={"n": 10 ** 30})["n"] == (1, 512, 10 ** 30)
+    for bad_value in ({"n": 0}, {"n": "7"}, {"n": True}, {"n": 2.0}, {"zz": 3}):
+        with pytest.raises(SpecError):
+            slider_ranges(d, values=bad_value)
 
 
 def test_first_values_make_a_valid_network() -> None:
@@ -777,4 +782,57 @@ def test_browser_assume_divisible(browser, tmp_path: Path) -> None:
     set_value(browser, 'input[type=number][name="n"]', 24)
     state = page_state(browser)
     assert state["state"] == "invalid" and "assuming" in state["status"]
+    no_console_errors(browser)
+
+
+def test_browser_hashchange_and_least_values(browser, tmp_path: Path) -> None:
+    d = symparams.parse(GENERAL).derive()
+    frag = "#" + "&".join(f"{k}={v}" for k, v in LASAGNE.items())
+    open_page(browser, d, tmp_path, frag)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_script("location.hash = arguments[0]", frag.replace("h1=256", "h1=100"))
+    want = str(d.evaluate({**LASAGNE, "h1": 100}))  # hashchange is an event: wait for it
+    WebDriverWait(browser, 10).until(lambda b: page_state(b)["total"] == want)
+    set_value(browser, 'input[type=number][name="c1"]', 0)  # a count of filters is >= 1
+    state = page_state(browser)
+    assert state["state"] == "invalid" and "c1 must be at least 1" in state["status"]
+    no_console_errors(browser)
+
+
+def test_browser_numeric_network_and_keras_split(browser, tmp_path: Path) -> None:
+    d = load_spec("lenet5")
+    open_page(browser, d, tmp_path)
+    state = page_state(browser)
+    assert state["total"] == str(int(d.total)) and state["hash"] == ""
+    k = symparams.parse("I(n x n x 3)-C(c,3)-B-F-O(10)").derive(convention="keras")
+    open_page(browser, k, tmp_path, "#n=9&c=5", name="keras.html")
+    split = browser.execute_script(
+        "return [document.getElementById('trainable').textContent,"
+        " document.getElementById('non-trainable').textContent]")
+    done = k.subs({"n": 9, "c": 5})
+    assert split == [f"{int(done.trainable):,}", f"{int(done.non_trainable):,}"]
+    assert page_state(browser)["total"] == str(k.evaluate(n=9, c=5))
+    no_console_errors(browser)
+
+
+def test_browser_inline_for_jupyter(browser, tmp_path: Path) -> None:
+    """The notebook form: the page in a sandboxed iframe's srcdoc still computes."""
+    from selenium.webdriver.common.by import By
+
+    d = symparams.parse(GENERAL).derive()
+    shown = explorer(d, values={"c1": 8})
+    assert str(shown) == to_html(d, values={"c1": 8})
+    path = tmp_path / "notebook.html"
+    path.write_text("<!DOCTYPE html><html><body>" + shown._repr_html_() + "</body></html>",
+                    encoding="utf-8")
+    browser.get(path.as_uri())
+    browser.switch_to.frame(browser.find_element(By.TAG_NAME, "iframe"))
+    try:
+        start = {k: v[2] for k, v in slider_ranges(d, values={"c1": 8}).items()}
+        assert page_state(browser)["total"] == str(d.evaluate(start))
+        set_value(browser, 'input[type=range][name="h1"]', 40)
+        assert page_state(browser)["total"] == str(d.evaluate({**start, "h1": 40}))
+    finally:
+        browser.switch_to.default_content()
     no_console_errors(browser)

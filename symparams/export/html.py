@@ -233,8 +233,12 @@ def slider_ranges(derivation, ranges: Mapping[str, Any] | None = None,
     for name, value in (values or {}).items():
         if name not in symbols:
             raise SpecError(f"unknown symbol {quote(name)}; symbols: {', '.join(symbols) or 'none'}")
+        floor = 1 if symbols[name].is_positive else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < floor:
+            raise SpecError(f"the first value of {quote(name)} must be a whole number of at "
+                            f"least {floor}, got {quote(repr(value))}")
         low, high, _ = out[name]
-        out[name] = (low, high, int(value))
+        out[name] = (low, high, value)
         given.add(name)
     # a first configuration that is valid, if a larger input makes it so
     sizes = [n for n, s in symbols.items() if n not in given
@@ -402,6 +406,30 @@ def to_html(derivation, *, ranges: Mapping[str, Any] | None = None,
         css=_CSS, side=side, rows="\n".join(rows), total_math=total_math, extra=extra,
         validity=validity, legend=legend_html, plot=plot, data=script_json(data),
         code=javascript(d), app=_APP)
+
+
+class Explorer:
+    """The page for Jupyter: displayed inline (``_repr_html_``) in a sandboxed iframe
+    (scripts only: no same origin, no navigation), so its ids and script stay apart from
+    the notebook's."""
+
+    def __init__(self, page: str, height: int = 720) -> None:
+        self.page = page
+        self.height = height
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(self.page, quote=True)}" '
+                f'style="width: 100%; height: {int(self.height)}px; border: 1px solid #ddd;">'
+                "</iframe>")
+
+    def __str__(self) -> str:
+        return self.page
+
+
+def explorer(derivation, *, height: int = 720, **options: Any) -> Explorer:
+    """The explorer page of ``derivation`` for a notebook: ``explorer(d)`` as a cell's
+    last line shows it inline; ``str()`` of it is the page (options as :func:`to_html`)."""
+    return Explorer(to_html(derivation, **options), height)
 
 
 _PAGE = """<!DOCTYPE html>
@@ -633,7 +661,9 @@ _APP = r"""
     if (res.ok) showValid(res.result); else showInvalid(res);
     if (SYMS.length) {
       const f = "#" + fragment();
-      if (location.hash !== f) history.replaceState(null, "", f);
+      if (location.hash !== f) {
+        try { history.replaceState(null, "", f); } catch (e) { /* an iframe's srcdoc */ }
+      }
       document.getElementById("share").setAttribute("href", f);
       drawPlot();
     }
