@@ -460,7 +460,7 @@ _PAGE = """<!DOCTYPE html>
 <section>
 <h2>Layers</h2>
 <div class="scroll"><table id="layers">
-<thead><tr><th>Layer</th><th>Kind</th><th class="num">Output shape</th><th class="num">Parameters</th><th>Output shape formula</th><th>Parameter formula</th></tr></thead>
+<thead><tr><th>Layer</th><th>Kind</th><th class="num">Output shape</th><th class="num">Parameters</th><th>Shape formula</th><th>Parameter formula</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
@@ -519,7 +519,7 @@ math[display=block] { overflow-x: auto; overflow-y: hidden; padding: 4px 0; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: middle; }
-thead th { border-bottom: 2px solid var(--fg); font-weight: 600; }
+thead th { border-bottom: 2px solid var(--fg); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.name { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: .86rem; }
 td.name span { display: inline-block; max-width: 22ch; overflow: hidden; text-overflow: ellipsis;
