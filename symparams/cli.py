@@ -358,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write the parameter counts expanded, factored or collected")
     derive.add_argument("--by", metavar="SYMBOL", action="append",
                         help="with --form collected/factored: collect in powers of SYMBOL")
+    derive.add_argument("--range", dest="ranges", metavar="NAME=LOW:HIGH[:START]",
+                        action="append", default=[],
+                        help="html: a slider's range (and first value), e.g. n=8:512:28")
     derive.set_defaults(run=_derive)
     zoo = sub.add_parser("zoo", help="the networks shipped with symparams, by name")
     zoo.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -374,6 +377,12 @@ def _derive(args: argparse.Namespace) -> str:
     if args.form or args.by:
         derivation = derivation.simplify(args.form or "collected", args.by)
     options = {k: True for k in ("standalone", "worked") if getattr(args, k, False)}
+    if args.ranges:
+        if args.format != "html":
+            raise SpecError("--range is for --format html")
+        from symparams.export.html import parse_range
+
+        options["ranges"] = dict(parse_range(text) for text in args.ranges)
     return render(derivation, args.format, **options)
 
 
