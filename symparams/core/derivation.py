@@ -287,6 +287,11 @@ class Derivation:
         parameters are the free symbols; it returns the total."""
         return provided("to_function")(self, name)
 
+    def explore(self, **options: Any) -> Any:
+        """Live controls in Jupyter: a slider per symbol, the table and the total
+        recomputed exactly as they move, and a plot (needs ``symparams[jupyter]``)."""
+        return provided("explore")(self, **options)
+
     def _repr_latex_(self) -> str:
         return "$$" + provided("total_latex")(self) + "$$"
 
