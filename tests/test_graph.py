@@ -313,3 +313,19 @@ def test_sizes_that_differ_for_every_value_name_both_branches():
     """k and 2k agree only at k = 0, which no channel count is."""
     with pytest.raises(ShapeError, match=r"channels of 'conv2d3' .* and 'concat1' .* differ: k and 2\*k"):
         symparams.parse("I(8 x 8 x k)-{C(k,1) | C(k,1)}-[C(k,1)]+").derive()
+
+
+def test_a_sequence_input_is_read_position_by_position():
+    """T × d tokens: a dense layer maps each position (nn.Linear on the last axis), no
+    flatten is implied, and a residual add keeps the sequence."""
+    d = symparams.parse("I(T x d, sequence=true)-[H(f)-O(d)]+").derive()
+    assert [r.kind for r in d.rows] == ["dense", "dense", "add"]
+    assert all(r.output_shape.sequence for r in d.rows)
+    assert str(d.rows[-1].output_shape) == "T × d"
+    dd, f = (d.symbols()[n] for n in ("d", "f"))
+    assert sp.expand(d.total - (2 * dd * f + dd + f)) == 0
+    # a 1-D signal of the same sizes is flattened before a dense layer, as before
+    signal = symparams.parse("I(T x d)-H(f)").derive()
+    assert [r.kind for r in signal.rows] == ["flatten", "dense"]
+    with pytest.raises(symparams.SpecError, match="two sizes"):
+        symparams.parse("I(n x n x 3, sequence=true)-H(4)")

@@ -189,7 +189,8 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
 def implied_flatten(layer: Layer, in_shapes: list[Shape]) -> Layer | None:
     """The implied-flatten pass: a layer that reads a vector (dense) gets a flatten in
     front of it when its one input is spatial, as the notation ``C-H`` means ``C-F-H``."""
-    if not layer.vector or len(in_shapes) != 1 or in_shapes[0].is_vector:
+    if not layer.vector or len(in_shapes) != 1 or in_shapes[0].is_vector or \
+            in_shapes[0].sequence:
         return None
     cls, fixed = REGISTRY["flatten"]
     return cls(**fixed, spec="F (implied)")

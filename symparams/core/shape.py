@@ -356,12 +356,16 @@ class Shape:
     """A tensor shape without the batch axis: spatial sizes, then channels.
 
     A vector (the input or output of a dense layer) has no spatial sizes and its
-    length in ``channels``.  Shapes print channels-last, as in Keras (``24 × 24 × 4``);
+    length in ``channels``; a sequence (``sequence=True``) has one spatial axis, its
+    length ``T``, and the features of each position in ``channels``.  Shapes print channels-last, as in Keras (``24 × 24 × 4``);
     ``channels_first()`` gives PyTorch's order.
     """
 
     spatial: tuple[Expr, ...]
     channels: Expr
+    sequence: bool = False
+    """The one spatial axis is a sequence of positions (tokens, time steps), ``T × d``:
+    layers that read a vector (dense) act on each position, and no flatten is implied."""
 
     @property
     def rank(self) -> int:
@@ -383,7 +387,8 @@ class Shape:
         return product(self.dims())
 
     def subs(self, mapping) -> "Shape":
-        return Shape(tuple(d.subs(mapping) for d in self.spatial), self.channels.subs(mapping))
+        return Shape(tuple(d.subs(mapping) for d in self.spatial), self.channels.subs(mapping),
+                     self.sequence)
 
     @property
     def free_symbols(self) -> set:

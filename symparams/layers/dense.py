@@ -17,7 +17,9 @@ from symparams.core.shape import Shape
 class Dense(Layer):
     """``units`` outputs from a vector input: ``W: n_in × units``, ``b: units``.
 
-    A network puts a Flatten in front of a dense layer whose input is spatial.
+    A network puts a Flatten in front of a dense layer whose input is spatial; on a
+    sequence (``T × d``) it acts on each position, as PyTorch's ``nn.Linear`` and
+    Keras' ``Dense`` do on the last axis: ``T × units``.
     """
 
     kind = "dense"
@@ -31,6 +33,8 @@ class Dense(Layer):
     bias: bool = True
 
     def output_shape(self, in_shape: Shape) -> Shape:
+        if in_shape.sequence:  # each position: T × d -> T × units
+            return Shape(in_shape.spatial, self.units, sequence=True)
         if not in_shape.is_vector:
             raise ShapeError(f"dense needs a vector input, got {in_shape.brief()}; add a flatten")
         return Shape((), self.units)

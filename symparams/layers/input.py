@@ -28,6 +28,9 @@ class Input(Layer):
     source = True
 
     shape: tuple = hyper("input size", per_axis=True)
+    sequence: bool = False
+    """Two sizes ``T × d`` are a sequence of ``T`` positions with ``d`` features each
+    (embeddings), not a 1-D signal with channels: dense layers act on each position."""
 
     def __post_init__(self) -> None:
         shape = tuple(self.shape) if isinstance(self.shape, (tuple, list)) else (self.shape,)
@@ -36,14 +39,21 @@ class Input(Layer):
                             f"got {len(shape)}")
         object.__setattr__(self, "shape", shape)
         super().__post_init__()
+        if self.sequence and len(shape) != 2:
+            raise SpecError(f"a sequence input has two sizes, its length and its features "
+                            f"(T x d), got {len(shape)}")
 
     def output_shape(self, in_shape: Shape | None = None) -> Shape:
         *spatial, channels = self.shape
-        return Shape(tuple(spatial), channels)
+        return Shape(tuple(spatial), channels, self.sequence)
 
     def hyperparameters(self):
         """Each size with its own role, so errors say "input height" rather than "input size"."""
         *spatial, channels = self.shape
+        if self.sequence:
+            yield "shape", "sequence length", False, spatial[0]
+            yield "shape", "features per position", False, channels
+            return
         names = AXIS_NAMES.get(len(spatial), ())
         for value, axis in zip(spatial, names):
             yield "shape", f"input {axis}", False, value
@@ -52,6 +62,8 @@ class Input(Layer):
     def roles(self) -> list[tuple[sp.Expr, str]]:
         """(value, role) of each size: ``(n, "input height and width")`` …"""
         *spatial, channels = self.shape
+        if self.sequence:
+            return [(spatial[0], "sequence length"), (channels, "features per position")]
         if not spatial:
             return [(channels, "input size")]
         groups: dict[sp.Expr, list[str]] = {}

@@ -62,6 +62,11 @@ def _spatial_agree(shapes: tuple[Shape, ...], sources: tuple[str, ...], kind: st
     return spatial, conditions
 
 
+def _sequence(shapes: tuple[Shape, ...]) -> bool:
+    """A merge of sequences (a transformer's residual) is a sequence."""
+    return any(s.sequence for s in shapes)
+
+
 @dataclass(frozen=True)
 class _ElementWise(Merge):
     def merge_shape(self, shapes: tuple[Shape, ...], sources: tuple[str, ...]
@@ -72,7 +77,7 @@ class _ElementWise(Merge):
             channels, conds = _agree(channels, shape.channels, "channels", sources[0], source,
                                      (shapes[0], shape), broadcast=True)
             conditions += conds
-        return Shape(tuple(spatial), channels), conditions
+        return Shape(tuple(spatial), channels, _sequence(shapes)), conditions
 
 
 @register("add")
@@ -113,4 +118,5 @@ class Concat(Merge):
     def merge_shape(self, shapes: tuple[Shape, ...], sources: tuple[str, ...]
                     ) -> tuple[Shape, list[tuple[sp.Basic, str]]]:
         spatial, conditions = _spatial_agree(shapes, sources, self.kind, broadcast=False)
-        return Shape(tuple(spatial), sp.Add(*(s.channels for s in shapes))), conditions
+        return (Shape(tuple(spatial), sp.Add(*(s.channels for s in shapes)), _sequence(shapes)),
+                conditions)
