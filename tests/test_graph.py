@@ -322,7 +322,7 @@ def test_a_sequence_input_is_read_position_by_position():
     assert [r.kind for r in d.rows] == ["dense", "dense", "add"]
     assert all(r.output_shape.sequence for r in d.rows)
     assert str(d.rows[-1].output_shape) == "T × d"
-    dd, f = (d.symbols()[n] for n in ("d", "f"))
+    dd, f = (d.symbols[n] for n in ("d", "f"))
     assert sp.expand(d.total - (2 * dd * f + dd + f)) == 0
     # a 1-D signal of the same sizes is flattened before a dense layer, as before
     signal = symparams.parse("I(T x d)-H(f)").derive()
