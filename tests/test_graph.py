@@ -327,5 +327,5 @@ def test_a_sequence_input_is_read_position_by_position():
     # a 1-D signal of the same sizes is flattened before a dense layer, as before
     signal = symparams.parse("I(T x d)-H(f)").derive()
     assert [r.kind for r in signal.rows] == ["flatten", "dense"]
-    with pytest.raises(symparams.SpecError, match="two sizes"):
+    with pytest.raises(symparams.SpecError, match="one size"):
         symparams.parse("I(n x n x 3, sequence=true)-H(4)")

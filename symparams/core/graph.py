@@ -145,6 +145,8 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
                 weights = layer.counted_weights(shape, ctx.convention)
                 if layer.shares is not None:
                     weights = _shared(layer, shape, owners)
+                elif layer.ties is not None:
+                    weights = _tied(layer, weights, owners, ctx.convention)
                 trainable = sp.Add(*(w.size for w in weights if w.trainable))
                 frozen = sp.Add(*(w.size for w in weights if not w.trainable))
         except ShapeError as err:
@@ -194,6 +196,30 @@ def implied_flatten(layer: Layer, in_shapes: list[Shape]) -> Layer | None:
         return None
     cls, fixed = REGISTRY["flatten"]
     return cls(**fixed, spec="F (implied)")
+
+
+def _tied(layer: Layer, weights: tuple[Weight, ...], owners: dict[str, tuple[Layer, Shape]],
+          convention: str) -> tuple[Weight, ...]:
+    """``weights`` without the matrix tied to ``layer.ties``'s, which must have as many
+    entries (the same sizes, in any order: an output layer's ``d × V`` is the
+    embedding's ``V × d``)."""
+    owner = owners.get(layer.ties)
+    if owner is None:
+        raise SpecError(f"it ties its matrix to {quote(layer.ties)}: no layer of that name "
+                        "before it")
+    other, other_shape = owner
+    theirs = [w for w in other.weights(other_shape) if w.name == other.tie_weight]
+    if not theirs:
+        raise SpecError(f"it ties its matrix to {quote(layer.ties)}, a {other.kind} layer, "
+                        "which has none to tie")
+    mine = [w for w in weights if w.name == layer.tie_weight]
+    if mine and (len(mine[0].shape) != len(theirs[0].shape) or any(
+            same_size(a, b) is False for a, b in zip(sorted(mine[0].shape, key=sp.default_sort_key),
+                                                     sorted(theirs[0].shape, key=sp.default_sort_key)))
+                 or same_size(mine[0].size, theirs[0].size) is False):
+        raise ShapeError(f"it ties its matrix ({mine[0]}) to that of {quote(layer.ties)} "
+                         f"({theirs[0]}), which has another shape")
+    return tuple(w for w in weights if w.name != layer.tie_weight)
 
 
 def _shared(layer: Layer, shape: Shape, owners: dict[str, tuple[Layer, Shape]]

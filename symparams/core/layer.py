@@ -206,10 +206,18 @@ class Layer:
     shares: str | None = field(default=None, kw_only=True)
     """The name of an earlier layer whose weights this one uses (a module applied twice,
     tied embeddings): its shapes are derived, its weights counted there only."""
+    ties: str | None = field(default=None, kw_only=True)
+    """The name of an earlier layer whose matrix this layer's matrix is, transposed or not
+    (tied input and output embeddings): that matrix (``tie_weight``) is counted there
+    only, so an output layer tied to the embedding adds just its bias, if any."""
     inputs: tuple[str | int, ...] | None = field(default=None, kw_only=True)
     """The nodes this layer reads: names (``"input"`` is the network's or block's input)
     or negative offsets (``-1`` the layer before, ``-3`` three layers back); None reads
     the layer before.  Only merges read more than one."""
+
+    tie_weight: ClassVar[str | None] = None
+    """The weight a tie (``ties=``) makes one with another layer's (a dense layer's
+    ``W``, an embedding's ``E``); None when the kind cannot be tied."""
 
     composite: ClassVar[bool] = False
     """True for layers made of layers (blocks, repeats): see :mod:`symparams.core.graph`."""
@@ -330,7 +338,8 @@ class Layer:
                 raise SpecError(f"{self.kind}: name {quote(self.name, 20)} is longer than 200 "
                                 "characters")
         for f in fields(self):
-            if "role" in f.metadata or f.name in ("name", "spec", "inputs", "trainable", "shares"):
+            if "role" in f.metadata or f.name in ("name", "spec", "inputs", "trainable", "shares",
+                                                  "ties"):
                 continue
             expected = option_types(type(self)).get(f.name)
             value = getattr(self, f.name)
@@ -353,6 +362,13 @@ class Layer:
         if self.shares is not None and not (isinstance(self.shares, str) and self.shares):
             raise SpecError(f"{self.kind}: shares names the layer whose weights it uses, got "
                             f"{_type_name(self.shares)} {quote(self.shares)}")
+        if self.ties is not None:
+            if not (isinstance(self.ties, str) and self.ties):
+                raise SpecError(f"{self.kind}: ties names the layer whose matrix it uses, got "
+                                f"{_type_name(self.ties)} {quote(self.ties)}")
+            if self.tie_weight is None:
+                raise SpecError(f"{self.kind} has no matrix to tie (dense and embedding layers "
+                                "do)")
 
     def counted_weights(self, in_shape: Shape, convention: str) -> tuple[Weight, ...]:
         """The weights ``convention`` counts, frozen when the layer is."""

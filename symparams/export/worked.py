@@ -133,8 +133,15 @@ def _no_weights(row, escape) -> str:
     """What a row without parameter steps says instead."""
     if row.layer.shares is not None:
         return f"its weights are those of {escape(row.layer.shares)}, counted there"
-    return "no weights; " + ("shape unchanged" if row.output_shape == row.input_shape
-                             else "one value per channel")
+    if row.layer.ties is not None:
+        return (f"its matrix is that of {escape(row.layer.ties)} (tied), counted there; "
+                "no other weights")
+    if row.output_shape == row.input_shape:
+        return "no weights; shape unchanged"
+    if row.output_shape.is_vector and not row.input_shape.is_vector and \
+            row.output_shape.channels == row.input_shape.channels:
+        return "no weights; one value per channel"
+    return "no weights"
 
 
 def _sum_step(what: str, parts: list[sp.Expr], total: sp.Expr) -> Step:

@@ -516,6 +516,8 @@ def _body_module(torch, rows, prefix: str = "") -> Any:
         else:
             module = (_graph_class(torch).Merge(r.layer.kind) if r.layer.arity is None
                       else r.layer.to_torch(torch.nn, r))
+            if r.layer.ties is not None:  # one matrix: nn.Linear's (V, d) is nn.Embedding's
+                module.weight = owners[r.layer.ties].weight
         if not r.layer.trainable:
             for parameter in module.parameters():
                 parameter.requires_grad_(False)

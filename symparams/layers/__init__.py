@@ -4,16 +4,22 @@ conditions), how the notation writes it (letters, positional arguments, keywords
 how PyTorch writes it."""
 
 from symparams.layers.activation import Activation
+from symparams.layers.attention import Attention
 from symparams.layers.conv import Conv
 from symparams.layers.dense import Dense
 from symparams.layers.dropout import Dropout
+from symparams.layers.embedding import Embedding, Positions
+from symparams.layers.feedforward import FeedForward
 from symparams.layers.flatten import Flatten
 from symparams.layers.input import Input
 from symparams.layers.merge import Add, Concat, Multiply
-from symparams.layers.norm import BatchNorm
+from symparams.layers.norm import BatchNorm, GroupNorm, LayerNorm, RMSNorm
 from symparams.layers.padding import ZeroPadding
 from symparams.layers.pooling import AdaptivePool, GlobalPool, Pool
 from symparams.layers.prelu import PReLU
+from symparams.layers.select import First
 
-__all__ = ["Activation", "AdaptivePool", "Add", "BatchNorm", "Concat", "Conv", "Dense", "Dropout", "Flatten",
-           "GlobalPool", "Input", "Multiply", "Pool", "PReLU", "ZeroPadding"]
+__all__ = ["Activation", "AdaptivePool", "Add", "Attention", "BatchNorm", "Concat", "Conv", "Dense",
+           "Dropout", "Embedding", "FeedForward", "First", "Flatten", "GlobalPool", "GroupNorm",
+           "Input", "LayerNorm", "Multiply", "Pool", "Positions", "PReLU", "RMSNorm",
+           "ZeroPadding"]

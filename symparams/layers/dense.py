@@ -28,6 +28,7 @@ class Dense(Layer):
                "O": lambda i, spatial: {"units": "o" if i == 1 else f"o{i}"}}
     positional = ("units",)
     vector = True
+    tie_weight = "W"
 
     units: Any = hyper("number of units")
     bias: bool = True

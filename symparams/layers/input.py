@@ -30,7 +30,8 @@ class Input(Layer):
     shape: tuple = hyper("input size", per_axis=True)
     sequence: bool = False
     """Two sizes ``T × d`` are a sequence of ``T`` positions with ``d`` features each
-    (embeddings), not a 1-D signal with channels: dense layers act on each position."""
+    (embeddings), not a 1-D signal with channels: dense layers act on each position.
+    One size ``T`` is a sequence of token ids (for an embedding)."""
 
     def __post_init__(self) -> None:
         shape = tuple(self.shape) if isinstance(self.shape, (tuple, list)) else (self.shape,)
@@ -39,20 +40,21 @@ class Input(Layer):
                             f"got {len(shape)}")
         object.__setattr__(self, "shape", shape)
         super().__post_init__()
-        if self.sequence and len(shape) != 2:
-            raise SpecError(f"a sequence input has two sizes, its length and its features "
-                            f"(T x d), got {len(shape)}")
+        if self.sequence and len(shape) > 2:
+            raise SpecError(f"a sequence input has one size, its length (token ids: I(T)), or "
+                            f"two, its length and its features (T x d), got {len(shape)}")
 
     def output_shape(self, in_shape: Shape | None = None) -> Shape:
         *spatial, channels = self.shape
-        return Shape(tuple(spatial), channels, self.sequence)
+        return Shape(tuple(spatial), channels, self.sequence and bool(spatial))
 
     def hyperparameters(self):
         """Each size with its own role, so errors say "input height" rather than "input size"."""
         *spatial, channels = self.shape
         if self.sequence:
-            yield "shape", "sequence length", False, spatial[0]
-            yield "shape", "features per position", False, channels
+            yield "shape", "sequence length", False, spatial[0] if spatial else channels
+            if spatial:
+                yield "shape", "features per position", False, channels
             return
         names = AXIS_NAMES.get(len(spatial), ())
         for value, axis in zip(spatial, names):
@@ -62,6 +64,8 @@ class Input(Layer):
     def roles(self) -> list[tuple[sp.Expr, str]]:
         """(value, role) of each size: ``(n, "input height and width")`` …"""
         *spatial, channels = self.shape
+        if self.sequence and not spatial:
+            return [(channels, "sequence length (token ids)")]
         if self.sequence:
             return [(spatial[0], "sequence length"), (channels, "features per position")]
         if not spatial:

@@ -529,7 +529,7 @@ def _option_kind(cls: type[Layer], name: str) -> str:
     if f.metadata.get("decimal"):
         return "decimal"
     types = option_types(cls).get(name, ())
-    if types == (bool,):
+    if bool in types and str not in types:  # bias, ceil_mode; out_bias may be unset
         return "bool"
     if str in types:
         return "text"
