@@ -14,6 +14,7 @@ from symparams.layers.norm import BatchNorm
 from symparams.layers.padding import ZeroPadding
 from symparams.layers.pooling import AdaptivePool, GlobalPool, Pool
 from symparams.layers.prelu import PReLU
+from symparams.layers.recurrent import GRU, LSTM, SimpleRNN
 
 __all__ = ["Activation", "AdaptivePool", "Add", "BatchNorm", "Concat", "Conv", "Dense", "Dropout", "Flatten",
-           "GlobalPool", "Input", "Multiply", "Pool", "PReLU", "ZeroPadding"]
+           "GlobalPool", "GRU", "Input", "LSTM", "Multiply", "Pool", "PReLU", "SimpleRNN", "ZeroPadding"]
