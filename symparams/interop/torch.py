@@ -11,7 +11,12 @@ of two tensors, ``mean`` over the spatial axes) becomes a layer that reads the n
 reads in the graph, so residual and concatenating models (torchvision's ResNet,
 DenseNet, Inception …) come out as graphs.  A module called twice is one weight set
 (the second use ``shares`` it); parameters with ``requires_grad=False`` count as
-non-trainable; arithmetic with a number (``x * 2``) keeps the shape.  Counts
+non-trainable; arithmetic with a number (``x * 2``) keeps the shape.  A module that
+returns a tuple (``nn.LSTM``: ``Layer.torch_tuple_output``) is read through its item 0
+(``out, _ = self.lstm(x)`` or ``self.lstm(x)[0]``), and ``out[:, -1]`` of a layer with
+``return_sequences`` as that option off; a model whose first such layer reads batch-first
+sequences (its options say ``sequence=True``) takes ``input_shape`` as ``(T, features)``
+(or ``(N, T, features)``).  Counts
 follow PyTorch (BatchNorm running statistics are buffers), so with the model's own
 values ``from_torch(m, shape).derive().evaluate() == sum(p.numel() for p in m.parameters())``.
 Modules it cannot read are listed, all of them, in one error, never counted as zero.
