@@ -118,7 +118,8 @@ def test_closed_forms_are_short():
 
 
 def test_symbolic_num_layers_is_first_plus_l_minus_1_times_rest():
-    d = symparams.parse("I(T x i, sequence=true)-lstm(h, num_layers=L, bidirectional=true)").derive()
+    text = "I(T x i, sequence=true)-lstm(h, num_layers=L, bidirectional=true)"
+    d = symparams.parse(text).derive()
     h, i, L = (d.symbols[n] for n in "hiL")
     first = 2 * (4 * h * (i + h) + 8 * h)
     rest = 2 * (4 * h * (2 * h + h) + 8 * h)
