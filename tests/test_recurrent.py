@@ -366,6 +366,7 @@ def test_from_torch_reads_a_linear_on_each_position():
     assert symparams.from_torch(net.to_torch(), (6, 3)).derive().total == net.derive().total
 
 
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
 @pytest.mark.parametrize("text", [
     "I(6x3, sequence=true)-lstm(5)",
     "I(6x3, sequence=true)-lstm(5, num_layers=2, bidirectional=true, proj_size=2)",
