@@ -67,8 +67,10 @@ def verify(derivation: Derivation) -> Report:
         raise MissingValueError(f"verify needs numbers; give them with --set: {unset}")
     try:
         model = to_torch(derivation, device="meta").eval()
+        first = derivation.network.layers[0]
+        ids = getattr(first, "sequence", False) and derivation.input_shape.is_vector
         x = torch.zeros((1, *(int(d) for d in derivation.input_shape.channels_first())),
-                        device="meta")
+                        device="meta", dtype=torch.long if ids else torch.float32)
     except SymparamsError:
         raise
     except Exception as err:  # torch: RuntimeError, TypeError … for sizes beyond int64

@@ -249,6 +249,12 @@ class Layer:
     """The ``torch.nn`` classes this kind reads, by name (``"Conv2d"``)."""
     torch_functions: ClassVar[tuple[str, ...]] = ()
     """The functions and tensor methods it reads in a traced graph (``"max_pool2d"``)."""
+    torch_tuple_output: ClassVar[bool] = False
+    """Its module returns a tuple whose first item is the layer's output (``nn.LSTM``
+    returns ``(output, (h_n, c_n))``): from_torch reads ``module(x)[0]`` as the layer's
+    output (then ``[:, -1]``, its last position, as ``return_sequences=False`` when the
+    layer has that option) and refuses the other items; to_torch wraps the module so
+    that it returns that item only (its last position without ``return_sequences``)."""
 
     @classmethod
     def torch_read(cls, module: Any) -> dict[str, Any] | str:

@@ -380,7 +380,10 @@ class Shape:
         return (*self.spatial, self.channels)
 
     def channels_first(self) -> tuple[Expr, ...]:
-        """PyTorch order, e.g. ``(C, H, W)``."""
+        """PyTorch order, e.g. ``(C, H, W)``; a sequence stays ``(T, d)``, as
+        ``nn.Linear``, ``nn.LSTM(batch_first=True)`` and attention read it."""
+        if self.sequence:
+            return self.dims()
         return (self.channels, *self.spatial)
 
     def size(self) -> Expr:

@@ -207,7 +207,7 @@ def _name_sizes(shape: Shape, layer: str, taken: set[str]) -> tuple[Shape, list[
     else:
         spatial = tuple(var(s, a) for s, a in zip(spatial, AXIS_NAMES.get(len(spatial), ())))
     channels = var(shape.channels, "channels" if spatial else "size")
-    return Shape(spatial, channels), new
+    return Shape(spatial, channels, shape.sequence), new
 
 
 def load_function(source: str, name: str) -> Callable[..., int]:

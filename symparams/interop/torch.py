@@ -11,7 +11,12 @@ of two tensors, ``mean`` over the spatial axes) becomes a layer that reads the n
 reads in the graph, so residual and concatenating models (torchvision's ResNet,
 DenseNet, Inception …) come out as graphs.  A module called twice is one weight set
 (the second use ``shares`` it); parameters with ``requires_grad=False`` count as
-non-trainable; arithmetic with a number (``x * 2``) keeps the shape.  Counts
+non-trainable; arithmetic with a number (``x * 2``) keeps the shape.  A module that
+returns a tuple (``nn.LSTM``: ``Layer.torch_tuple_output``) is read through its item 0
+(``out, _ = self.lstm(x)`` or ``self.lstm(x)[0]``), and ``out[:, -1]`` of a layer with
+``return_sequences`` as that option off; a model whose first such layer reads batch-first
+sequences (its options say ``sequence=True``) takes ``input_shape`` as ``(T, features)``
+(or ``(N, T, features)``).  Counts
 follow PyTorch (BatchNorm running statistics are buffers), so with the model's own
 values ``from_torch(m, shape).derive().evaluate() == sum(p.numel() for p in m.parameters())``.
 Modules it cannot read are listed, all of them, in one error, never counted as zero.
@@ -48,6 +53,7 @@ shapes and counts do not.  A global pooling is ``AdaptiveXPool(1)`` then ``Flatt
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
@@ -141,13 +147,13 @@ def from_torch(module: Any, input_shape: Iterable[int], symbolize: Any = None) -
             f"{'s' if len(problems) > 1 else ''}: " + "; ".join(problems))
     if not steps:
         raise SpecError(f"{type(module).__name__} has no layers")
-    shape = _input_sizes(input_shape, steps)
-    numeric = _network(steps, shape, _Plan(None, []), type(module).__name__)
+    shape, sequence = _input_sizes(input_shape, steps)
+    numeric = _network(steps, shape, _Plan(None, []), type(module).__name__, sequence)
     _check_against(module, steps, numeric)
     if symbolize is None:
         return numeric
     plan = _Plan(symbolize, [s.path for s in steps])
-    return _network(steps, shape, plan, type(module).__name__)
+    return _network(steps, shape, plan, type(module).__name__, sequence)
 
 
 def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
@@ -171,6 +177,8 @@ def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
         return [], problems
     steps: list[_Step] = []
     source: dict[Any, int] = {}  # fx node -> index of the step whose output it is (-1: input)
+    tuples: set[Any] = set()  # fx nodes of modules that return a tuple (nn.LSTM)
+    firsts: dict[Any, Any] = {}  # fx node of item 0 of such a tuple -> the tuple's node
     owner: dict[str, int] = {}  # module path -> the step of its first use
     where = type(module).__name__
     for node in graph_module.graph.nodes:
@@ -185,6 +193,9 @@ def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
         if node.op == "get_attr":
             problems.append(f"{node.target} ({where}): forward uses a tensor attribute directly "
                             "(its parameters would not be counted)")
+            continue
+        if node.op == "call_function" and node.target is operator.getitem and \
+                _getitem(node, steps, source, tuples, firsts, problems, where):
             continue
         if node.op == "call_module":
             target = graph_module.get_submodule(node.target)
@@ -229,8 +240,47 @@ def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
             if r >= 0:
                 steps[r].users += 1
         source[node] = len(steps)
+        if cls.torch_tuple_output and node.op == "call_module":
+            tuples.add(node)
         steps.append(step)
     return steps, problems
+
+
+def _getitem(node: Any, steps: list[_Step], source: dict, tuples: set, firsts: dict,
+             problems: list[str], where: str) -> bool:
+    """Read ``x[...]`` on the output of a module that returns a tuple (``nn.LSTM``): item 0
+    is the layer's output, ``[:, -1]`` of it (its last position) the layer with
+    ``return_sequences=False``; other items (the final states) are refused when used.
+    True when the node is read (or refused) here; False leaves it to the function table."""
+    tensor, index = node.args[0], node.args[1]
+    if tensor in tuples:
+        step = steps[source[tensor]]
+        if isinstance(index, int) and not isinstance(index, bool) and index == 0:
+            source[node] = source[tensor]
+            firsts[node] = tensor
+        elif node.users:
+            problems.append(f"{where}:{node.name} (getitem): item {index!r} of the output of "
+                            f"{step.spec} is read; only item 0, its output sequence, is "
+                            "supported (take the last step as output[:, -1])")
+        return True
+    if tensor in firsts and _last_position(index):
+        step = steps[source[tensor]]
+        others = [u for u in firsts[tensor].users if u is not tensor and u.users]
+        if step.options.get("return_sequences") is True and step.users == 0 and \
+                len(tensor.users) == 1 and not others:
+            step.options["return_sequences"] = False
+            step.label += ", then [:, -1]"
+            source[node] = source[tensor]
+            return True
+    return False
+
+
+def _last_position(index: Any) -> bool:
+    """Whether ``index`` is ``[:, -1]`` or ``[:, -1, :]`` (batch first: the last position)."""
+    whole = slice(None)
+    return (isinstance(index, tuple) and len(index) in (2, 3) and index[0] == whole
+            and isinstance(index[1], int) and not isinstance(index[1], bool) and index[1] == -1
+            and all(i == whole or i is Ellipsis for i in index[2:]))
 
 
 def _target_name(node: Any) -> str:
@@ -299,8 +349,10 @@ def _map_call(path: str, call: _Call, problems: list[str], node: Any = None,
     return _Step(path, label, cls.kind, options)
 
 
-def _input_sizes(input_shape: Iterable[int], steps: list[_Step]) -> tuple[int, ...]:
-    """Channels-first sizes without the batch, as ints."""
+def _input_sizes(input_shape: Iterable[int], steps: list[_Step]) -> tuple[tuple[int, ...], bool]:
+    """Channels-first sizes without the batch, as ints, and whether they are a sequence
+    ``(T, features)`` (features last: the first layer that fixes the rank reads batch-first
+    sequences, as ``nn.LSTM(batch_first=True)``; its options say ``sequence=True``)."""
     try:
         sizes = tuple(input_shape)
     except TypeError:
@@ -312,19 +364,21 @@ def _input_sizes(input_shape: Iterable[int], steps: list[_Step]) -> tuple[int, .
     for s in steps:
         cls = REGISTRY[s.kind][0]
         ranks = cls.torch_input_ranks(s.options)
-        if ranks is not None and len(ranks) == 1:
+        if ranks is not None and (len(ranks) == 1 or cls.vector):  # Linear: a vector first
             rank, fixer = ranks[0] + 1, s
         elif cls.keeps_shape:
             continue  # an activation, BatchNorm1d: look further
         break
+    sequence = fixer is not None and fixer.options.get("sequence") is True
     if rank is not None and len(sizes) == rank + 1:
         sizes = sizes[1:]
     elif rank is not None and len(sizes) != rank:
+        order = "length, features" if sequence else "channels first"
         raise SpecError(f"input_shape {tuple(sizes)} does not fit {fixer.spec}: "
-                        f"expected {rank} sizes (channels first), or {rank + 1} with the batch")
+                        f"expected {rank} sizes ({order}), or {rank + 1} with the batch")
     if len(sizes) > 4:
         raise SpecError(f"input_shape {sizes} has more than 3 spatial axes")
-    return sizes
+    return sizes, sequence
 
 
 class _Plan:
@@ -400,8 +454,12 @@ class _Names:
         return self.plan.value(self.path, group, value, letter, index, self.axes)
 
 
-def _network(steps: list[_Step], sizes: tuple[int, ...], plan: _Plan, name: str) -> Network:
-    channels, *spatial = sizes
+def _network(steps: list[_Step], sizes: tuple[int, ...], plan: _Plan, name: str,
+             sequence: bool = False) -> Network:
+    if sequence:  # (T, features): a sequence, features last
+        *spatial, channels = sizes
+    else:
+        channels, *spatial = sizes
     axes = AXIS_NAMES.get(len(spatial), ())
     if spatial and len(set(spatial)) == 1:
         sp_value = plan.value("input", "input", spatial[0], "n", 0)
@@ -412,7 +470,7 @@ def _network(steps: list[_Step], sizes: tuple[int, ...], plan: _Plan, name: str)
     else:
         spatial_syms = tuple(spatial)
     layers: list[Layer] = [Input((*spatial_syms, plan.value("input", "channels", channels, "l", 0)),
-                                 spec="input")]
+                                 sequence=sequence, spec="input")]
     counts: Counter[str] = Counter()
     last_of_kind = {s.kind: i for i, s in enumerate(steps)}
     for i, s in enumerate(steps):
@@ -518,6 +576,9 @@ def _body_module(torch, rows, prefix: str = "") -> Any:
                       else r.layer.to_torch(torch.nn, r))
             if r.layer.ties is not None:  # one matrix: nn.Linear's (V, d) is nn.Embedding's
                 module.weight = owners[r.layer.ties].weight
+            if r.layer.torch_tuple_output:
+                module = _graph_class(torch).FirstOutput(
+                    module, last=getattr(r.layer, "return_sequences", True) is False)
         if not r.layer.trainable:
             for parameter in module.parameters():
                 parameter.requires_grad_(False)
@@ -592,6 +653,21 @@ def _graph_class(torch):
         def forward(self, x):
             return self.owner[0](x)
 
+    class FirstOutput(nn.Module):
+        """The first item of a module's tuple output (``nn.LSTM``'s output sequence),
+        or its last position ``[:, -1]`` (batch first) with ``last``."""
+
+        def __init__(self, module, last: bool = False):
+            super().__init__()
+            self.module, self.last = module, last
+
+        def forward(self, x):
+            out = self.module(x)[0]
+            return out[:, -1] if self.last else out
+
+        def extra_repr(self) -> str:
+            return "output[:, -1]" if self.last else "output"
+
     class GraphNet(nn.Module):
         """Rows that read named inputs; iterating gives one module per row."""
 
@@ -616,6 +692,7 @@ def _graph_class(torch):
             return out
 
     GraphNet.Merge = Merge
+    GraphNet.FirstOutput = FirstOutput
     _GRAPH_CLASS.append(GraphNet)
     return GraphNet
 

@@ -17,9 +17,10 @@ from symparams.layers.norm import BatchNorm, GroupNorm, LayerNorm, RMSNorm
 from symparams.layers.padding import ZeroPadding
 from symparams.layers.pooling import AdaptivePool, GlobalPool, Pool
 from symparams.layers.prelu import PReLU
+from symparams.layers.recurrent import GRU, LSTM, SimpleRNN
 from symparams.layers.select import First
 
 __all__ = ["Activation", "AdaptivePool", "Add", "Attention", "BatchNorm", "Concat", "Conv", "Dense",
            "Dropout", "Embedding", "FeedForward", "First", "Flatten", "GlobalPool", "GroupNorm",
-           "Input", "LayerNorm", "Multiply", "Pool", "Positions", "PReLU", "RMSNorm",
-           "ZeroPadding"]
+           "GRU", "Input", "LayerNorm", "LSTM", "Multiply", "Pool", "Positions", "PReLU",
+           "RMSNorm", "SimpleRNN", "ZeroPadding"]

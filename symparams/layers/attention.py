@@ -87,6 +87,7 @@ class Attention(Layer):
 
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("MultiheadAttention",)
+    torch_tuple_output = True
 
     @classmethod
     def torch_read(cls, m: Any) -> dict[str, Any] | str:
@@ -98,7 +99,7 @@ class Attention(Layer):
             return "batch_first=False: give batch_first=True (inputs are (N, T, E))"
         bias = m.in_proj_bias is not None
         return {"heads": m.num_heads, "bias": bias, "out_bias": m.out_proj.bias is not None,
-                "in_channels": m.embed_dim}
+                "in_channels": m.embed_dim, "sequence": True}
 
     @classmethod
     def torch_input_ranks(cls, options: dict[str, Any]) -> tuple[int, ...] | None:
@@ -133,7 +134,8 @@ class Attention(Layer):
                 key = self.k(x).view(n, t, kv, k).transpose(1, 2).repeat_interleave(h // kv, 1)
                 val = self.v(x).view(n, t, kv, v).transpose(1, 2).repeat_interleave(h // kv, 1)
                 out = functional.scaled_dot_product_attention(q, key, val)
-                return self.o(out.transpose(1, 2).reshape(n, t, h * v))
+                # (output, weights), as nn.MultiheadAttention returns
+                return self.o(out.transpose(1, 2).reshape(n, t, h * v)), None
 
         if h % kv:
             raise NotSupportedError("the key/value heads must divide the heads")

@@ -53,7 +53,7 @@ class Dense(Layer):
 
     @classmethod
     def torch_input_ranks(cls, options: dict[str, Any]) -> tuple[int, ...] | None:
-        return (0,)
+        return (0, 1)  # a vector, or each position of a sequence
 
     @classmethod
     def from_torch(cls, o: dict[str, Any], names: Any) -> "Dense":

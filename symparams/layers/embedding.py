@@ -52,7 +52,7 @@ class Embedding(Layer):
 
     @classmethod
     def torch_read(cls, m: Any) -> dict[str, Any] | str:
-        return {"vocab": m.num_embeddings, "width": m.embedding_dim}
+        return {"vocab": m.num_embeddings, "width": m.embedding_dim, "sequence": True}
 
     @classmethod
     def torch_input_ranks(cls, options: dict[str, Any]) -> tuple[int, ...] | None:
