@@ -16,7 +16,7 @@ def register_format(name: str) -> Callable[[Callable[..., str]], Callable[..., s
     return deco
 
 
-BUILTIN = ("text", "latex", "markdown", "worked", "pyfunc", "html")
+BUILTIN = ("text", "latex", "markdown", "worked", "pyfunc", "html", "widgets")
 
 
 def load_formats() -> None:
