@@ -226,3 +226,30 @@ def test_to_torch_builds_the_zoo_transformers_with_tied_weights():
         out = model(torch.randint(0, 50, (2, 8)))
         assert tuple(out.shape[1:]) == tuple(int(x) for x in d.subs(values).rows[-1]
                                              .output_shape.dims()), stem
+
+
+def test_encoder_layer_closed_form():
+    """Attention 4d² + 4d, feed-forward 2df + f + d, two layer norms 4d."""
+    d = derive(f"{SEQ}-encoderlayer(h, f)")
+    dd, f = d.symbols["d"], d.symbols["f"]
+    assert sp.expand(d.total - (4 * dd**2 + 4 * dd + 2 * dd * f + f + dd + 4 * dd)) == 0
+    no_bias = derive(f"{SEQ}-encoderlayer(h, f, bias=false)")
+    assert sp.expand(no_bias.total - (4 * dd**2 + 2 * dd * f + 2 * dd)) == 0
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("norm_first", [True, False])
+def test_encoder_layers_read_from_torch_and_built_back(bias, norm_first):
+    torch = _torch()
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.TransformerEncoderLayer(16, 4, 40, batch_first=True, bias=bias, norm_first=norm_first),
+        nn.TransformerEncoderLayer(16, 2, 24, batch_first=True, bias=bias))
+    d = symparams.from_torch(model, (7, 16)).derive()
+    assert d.evaluate() == numel(model)
+    assert [r.kind for r in d.rows] == ["encoderlayer", "encoderlayer"]
+    from symparams.interop import to_torch
+
+    again = to_torch(d)
+    assert numel(again) == numel(model)
+    assert tuple(again(torch.zeros(2, 7, 16)).shape) == (2, 7, 16)

@@ -9,6 +9,7 @@ from symparams.layers.conv import Conv
 from symparams.layers.dense import Dense
 from symparams.layers.dropout import Dropout
 from symparams.layers.embedding import Embedding, Positions
+from symparams.layers.encoder import EncoderLayer
 from symparams.layers.feedforward import FeedForward
 from symparams.layers.flatten import Flatten
 from symparams.layers.input import Input
@@ -21,6 +22,6 @@ from symparams.layers.recurrent import GRU, LSTM, SimpleRNN
 from symparams.layers.select import First
 
 __all__ = ["Activation", "AdaptivePool", "Add", "Attention", "BatchNorm", "Concat", "Conv", "Dense",
-           "Dropout", "Embedding", "FeedForward", "First", "Flatten", "GlobalPool", "GroupNorm",
+           "Dropout", "Embedding", "EncoderLayer", "FeedForward", "First", "Flatten", "GlobalPool", "GroupNorm",
            "GRU", "Input", "LayerNorm", "LSTM", "Multiply", "Pool", "Positions", "PReLU",
            "RMSNorm", "SimpleRNN", "ZeroPadding"]
