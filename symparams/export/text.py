@@ -22,9 +22,18 @@ CONVENTION_NOTES = {
 MAX_TABLE_WIDTH = 100
 
 
-def number(value: sp.Expr) -> str:
-    """``217,706`` for a number, as Keras and torchinfo print it; a formula as sympy text."""
-    return f"{int(value):,}" if value.is_Integer else str(value)
+def number(value: sp.Expr, *, factor: bool = False) -> str:
+    """``217,706`` for a number, as Keras and torchinfo print it; a formula as sympy text,
+    with ``factor``, its common factor taken out where that is shorter (a repeat's
+    ``295424*(L2 - 1)``, not ``295424*L2 - 295424``)."""
+    if value.is_Integer:
+        return f"{int(value):,}"
+    text = str(value)
+    if factor and value.is_Add and len(value.args) <= 8:
+        factored = str(sp.factor_terms(value))
+        if len(factored) < len(text):
+            return factored
+    return text
 
 
 def text_table(rows: list[list[str]]) -> list[str]:
@@ -49,7 +58,8 @@ def to_text(derivation, **_options) -> str:
     d = derivation
     rows = [["Layer", "Kind", "Output shape", "Params"],
             ["input", "input", str(d.input_shape), "0"]]
-    rows += [[r.name, r.kind, str(r.output_shape), number(r.params)] for r in d.rows]
+    rows += [[r.name, r.kind, str(r.output_shape), number(r.params, factor=True)]
+             for r in d.rows]
     rows = [[printable(cell) for cell in r] for r in rows]  # widths of what is shown
     out = [d.network.name] if d.network.name else []
     table = text_table(rows)
