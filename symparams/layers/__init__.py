@@ -5,6 +5,8 @@ how PyTorch writes it."""
 
 from symparams.layers.activation import Activation
 from symparams.layers.conv import Conv
+from symparams.layers.custom import Custom
+from symparams.layers.convtranspose import ConvTranspose
 from symparams.layers.dense import Dense
 from symparams.layers.dropout import Dropout
 from symparams.layers.flatten import Flatten
@@ -14,6 +16,9 @@ from symparams.layers.norm import BatchNorm
 from symparams.layers.padding import ZeroPadding
 from symparams.layers.pooling import AdaptivePool, GlobalPool, Pool
 from symparams.layers.prelu import PReLU
+from symparams.layers.reshape import Permute, Reshape
+from symparams.layers.upsample import Upsample
 
-__all__ = ["Activation", "AdaptivePool", "Add", "BatchNorm", "Concat", "Conv", "Dense", "Dropout", "Flatten",
-           "GlobalPool", "Input", "Multiply", "Pool", "PReLU", "ZeroPadding"]
+__all__ = ["Activation", "AdaptivePool", "Add", "BatchNorm", "Concat", "Conv", "ConvTranspose",
+           "Custom", "Dense", "Dropout", "Flatten", "GlobalPool", "Input", "Multiply", "Permute",
+           "Pool", "PReLU", "Reshape", "Upsample", "ZeroPadding"]
