@@ -45,7 +45,7 @@ import sympy as sp
 
 from symparams.core.errors import ShapeError, SpecError, quote, shorten
 from symparams.core.expr import ExpressionParser
-from symparams.core.layer import Layer, Weight, hyper, register, to_expr
+from symparams.core.layer import Layer, Weight, hyper, register, to_expr, word_problem
 from symparams.core.lexer import TokenStream, tokenize
 from symparams.core.shape import Shape
 from symparams.core.symbols import name_problem, normalize_name
@@ -142,6 +142,10 @@ class Custom(Layer):
         if isinstance(output, str) and output.strip().lower() == "same":
             output = "same"
         else:
+            word = normalize_name(output.strip()) if isinstance(output, str) else ""
+            problem = word.isidentifier() and word_problem(word, "output size", ("same",))
+            if problem:  # "sam": a typo of 'same' rather than a symbol's name
+                raise SpecError(problem)
             output = _sizes(output, "output size", OUTPUT_AXES)
         object.__setattr__(self, "output", output)
         pairs = _pairs(self.weight_shapes)

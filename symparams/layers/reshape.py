@@ -33,6 +33,7 @@ from symparams.core.errors import ShapeError, SpecError, quote, shorten
 from symparams.core.framework import ints
 from symparams.core.layer import Layer, hyper, register, to_expr
 from symparams.core.shape import Shape, brief, product
+from symparams.core.working import Step, div, integer, mul
 
 MAX_AXES = 4
 """The most sizes of a shape without the batch (3 spatial axes and the channels)."""
@@ -135,6 +136,19 @@ class Reshape(Layer):
                           f"{brief(known)}")]
         return [(rel, f"reshape keeps the element count: product(in) = product(out), "
                       f"{brief(total)} = {brief(known)}")]
+
+    # -- worked solution -------------------------------------------------------------
+    def worked_sizes(self, row: Any) -> list[Step]:
+        """The size given as -1, or the element count that the reshape keeps."""
+        dims = [integer(v) for v in row.input_shape.dims()]
+        if -1 not in self.shape:
+            return [Step(row.name, "element count (kept)", r"\prod_i n_i", "the input's sizes $n_i$",
+                         mul(*dims), integer(row.input_shape.size()))]
+        known = [integer(v) for v in self.shape if v != -1]
+        inferred = integer(row.output_shape.dims()[self.shape.index(-1)])
+        return [Step(row.name, "size given as -1", r"\prod_i n_i / \prod_j m_j",
+                     "the input's sizes $n_i$, the sizes given $m_j$",
+                     div(mul(*dims), mul(*known)), inferred)]
 
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("Unflatten",)
