@@ -167,3 +167,15 @@ def test_worked_reshape():
     text = symparams.parse("I(6x6x2)-reshape(-1 x 4)-reshape(9 x 8)").derive().worked()
     assert r"6 \times 6 \times 2 / 4 = 18" in text
     assert r"18 \times 4 = 72" in text
+
+
+@given(n=st.integers(1, 12), c=st.integers(1, 6), m=st.integers(1, 8))
+@settings(max_examples=examples(80), deadline=None)
+def test_symbolic_minus_one_at_random_points(n, c, m):
+    d = symparams.parse("I(n x n x c)-reshape(-1 x m x c)").derive()
+    point = {d.symbols["n"]: n, d.symbols["c"]: c, d.symbols["m"]: m}
+    holds = all(bool(cond.relation.xreplace(point)) for cond in d.conditions)
+    assert holds == ((n * n * c) % (m * c) == 0)
+    if holds:
+        sizes = tuple(int(v.xreplace(point)) for v in d.rows[0].output_shape.dims())
+        assert sizes == (n * n * c // (m * c), m, c)

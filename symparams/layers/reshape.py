@@ -32,7 +32,7 @@ import sympy as sp
 from symparams.core.errors import ShapeError, SpecError, quote, shorten
 from symparams.core.framework import ints
 from symparams.core.layer import Layer, hyper, register, to_expr
-from symparams.core.shape import Shape, brief, product
+from symparams.core.shape import FloorDiv, Shape, brief, product
 from symparams.core.working import Step, div, integer, mul
 
 MAX_AXES = 4
@@ -51,6 +51,14 @@ def _torch_sizes(values: tuple) -> tuple[int, ...] | str:
     if not values or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
         return "sizes that are not numbers (x.size(0) included); write x.view(-1, C, H, W)"
     return values
+
+
+def _quotient(total: sp.Expr, known: sp.Expr) -> sp.Expr:
+    """``total / known`` as a polynomial when it is one (``n²c / c = n²``), else as a
+    floor (exact under the divisibility condition), so that no size is a fraction."""
+    q = total / known
+    num, den = sp.fraction(q)
+    return q if den == 1 else FloorDiv(num, den)
 
 
 @register("reshape")
@@ -110,13 +118,13 @@ class Reshape(Layer):
         known = product(v for v in self.shape if v != -1)
         if -1 not in self.shape:
             return self.shape, known
-        inferred = in_shape.size() / known
-        return tuple(inferred if v == -1 else v for v in self.shape), known
+        return tuple(_quotient(in_shape.size(), known) if v == -1 else v for v in self.shape), \
+            known
 
     def output_shape(self, in_shape: Shape) -> Shape:
         sizes, known = self._target(in_shape)
         if -1 in self.shape:
-            inferred = in_shape.size() / known
+            inferred = sp.cancel(in_shape.size() / known)
             if inferred.is_Rational and not inferred.is_Integer:
                 raise ShapeError(f"reshape: {brief(in_shape.size())} elements cannot be split "
                                  f"into parts of {brief(known)} (the size given as -1)")
