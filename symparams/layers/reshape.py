@@ -123,10 +123,10 @@ class Reshape(Layer):
 
     def output_shape(self, in_shape: Shape) -> Shape:
         sizes, known = self._target(in_shape)
-        if -1 in self.shape:
-            inferred = sp.cancel(in_shape.size() / known)
-            if inferred.is_Rational and not inferred.is_Integer:
-                raise ShapeError(f"reshape: {brief(in_shape.size())} elements cannot be split "
+        total = in_shape.size()
+        if -1 in self.shape and total.is_Integer and known.is_Integer:
+            if total % known:
+                raise ShapeError(f"{brief(in_shape.size())} elements cannot be split "
                                  f"into parts of {brief(known)} (the size given as -1)")
         return _shape_of(sizes, self.sequence)
 
@@ -135,15 +135,16 @@ class Reshape(Layer):
         total = in_shape.size()
         if -1 in self.shape:
             rel = sp.Eq(sp.Mod(total, known), 0)
-            return [(rel, f"reshape: the sizes given ({brief(known)}) must divide the element "
+            return [(rel, f"the sizes given ({brief(known)}) must divide the element "
                           f"count ({brief(total)}) for -1 to be a whole size")]
-        rel = sp.Eq(total, known)
-        if rel is sp.false or rel is sp.true:
-            return [(rel, f"reshape keeps the element count: {in_shape.brief()} = "
-                          f"{brief(total)} elements, but {' × '.join(brief(v) for v in sizes)} = "
-                          f"{brief(known)}")]
-        return [(rel, f"reshape keeps the element count: product(in) = product(out), "
-                      f"{brief(total)} = {brief(known)}")]
+        difference = total - known
+        if difference.is_Number:  # numbers decide it (sympy's Eq would try harder)
+            return [(sp.true if difference == 0 else sp.false,
+                     f"the element count must be kept: {in_shape.brief()} = {brief(total)} "
+                     f"elements, but {' × '.join(brief(v) for v in sizes)} = {brief(known)}")]
+        return [(sp.Eq(total, known, evaluate=False),
+                 f"the element count must be kept: product(in) = product(out), "
+                 f"{brief(total)} = {brief(known)}")]
 
     # -- worked solution -------------------------------------------------------------
     def worked_sizes(self, row: Any) -> list[Step]:
@@ -240,7 +241,7 @@ class Permute(Layer):
     def output_shape(self, in_shape: Shape) -> Shape:
         sizes = in_shape.dims()
         if len(self.dims) != len(sizes):
-            raise ShapeError(f"permute: dims {' x '.join(map(str, self.dims))} order "
+            raise ShapeError(f"dims {' x '.join(map(str, self.dims))} order "
                              f"{len(self.dims)} axes, the input has {len(sizes)} "
                              f"({in_shape.brief()})")
         if self.dims == tuple(range(1, len(sizes) + 1)):

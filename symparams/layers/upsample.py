@@ -85,7 +85,7 @@ class Upsample(Layer):
         spatial_input(self, in_shape)
         need = MODES[self.mode]
         if need is not None and need != in_shape.rank:
-            raise ShapeError(f"upsample: mode {self.mode} needs a {need}-D input, got "
+            raise ShapeError(f"mode {self.mode} needs a {need}-D input, got "
                              f"{in_shape.rank}-D ({in_shape.brief()})")
         r = in_shape.rank
         if self.size is not None:
