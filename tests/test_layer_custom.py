@@ -101,6 +101,8 @@ def test_frozen_and_shared():
     ({3: 4}, "name is a text"),
     ([("W", 1), ("W", 2)], "declared twice"),
     ([("ﬁ", 1), ("fi", 2)], "declared twice"),
+    ({"ñ": 1}, "ASCII"),
+    ({"α": 1}, "ASCII"),
     ("W", "table of names"),
     (5, "table of names"),
     ({"W": "2 x x 3"}, "expected"),
@@ -164,3 +166,17 @@ def test_junk_is_refused_cleanly(weights, output):
         derive(layer, shape=(3, 4), sequence=False).rows[0].params
     except (symparams.SpecError, symparams.ShapeError):
         pass
+
+
+def test_latex_documents_compile(tmp_path):
+    from symparams.export.latex import to_latex
+    from tests.test_pdflatex import compile_ok
+
+    d = symparams.parse("I(n x n x c)-convtranspose(c2,4,s=2,p=valid)-upsample(2)"
+                        "-custom(W_qkv=c2 x 3, gamma=2, b=c, name=my_layer)-reshape(-1 x 4)"
+                        "-permute(2 x 1)-convtranspose(4,3,s=2,p=same,op=1)").derive()
+    compile_ok(to_latex(d, standalone=True), tmp_path)
+    numeric = tmp_path / "worked"
+    numeric.mkdir()
+    compile_ok(to_latex(d, standalone=True, worked=True, values={"n": 4, "c": 3, "c2": 8}),
+               numeric)

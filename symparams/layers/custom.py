@@ -24,8 +24,8 @@ Spec file::
     output = "T x h"                             # or ["T", "h"], or "same"
     weight_shapes = { W = "d x h", b = "h" }     # or W = ["d", "h"], b = 8
 
-Weight names are names as symbols are (letters, digits and ``_``, a letter first, at
-most 64 characters, not a Python keyword), distinct after NFKC normalization; in the
+Weight names are ASCII names (letters, digits and ``_``, a letter first, at most 64
+characters, not a Python keyword; they are printed as text in LaTeX), distinct; in the
 notation they cannot be an option's name (``output``, ``out``, ``name``, ``inputs``,
 ``shares``, ``trainable``, ``weight_shapes``).  At most 64 weights of at most 8 axes each.
 The sizes must be at least 1: conditions, or an error when numbers prove them smaller.
@@ -160,6 +160,8 @@ class Custom(Layer):
             problem = name_problem(key)
             if problem:
                 raise SpecError(f"weight name: {problem}")
+            if not key.isascii():  # the name is printed as text in LaTeX and HTML
+                raise SpecError(f"weight name {quote(key)}: ASCII letters, digits and _ only")
             if key in seen:
                 raise SpecError(f"weight {quote(key)} is declared twice")
             seen.add(key)
