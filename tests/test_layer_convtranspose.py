@@ -283,3 +283,54 @@ def test_to_torch_gives_keras_sizes(n, k, s, d, padding, rank):
         return
     out = module(torch.empty(1, 3, *(n,) * rank, device="meta"))
     assert tuple(out.shape[2:]) == (keras_size(n, k, s, padding, None, d),) * rank
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("with_op", [False, True])
+def test_keras_closed_form_at_random_points(padding, with_op):
+    import random
+
+    op = ",op=a" if with_op else ""
+    d = symparams.parse(f"I(n x l)-convtranspose(c,k,s=s,d=d,p={padding}{op})").derive()
+    size = d.rows[0].output_shape.dims()[0]
+    rng = random.Random(11)
+    for _ in range(200):
+        v = {"n": rng.randint(1, 40), "l": 2, "c": 3, "k": rng.randint(1, 9),
+             "s": rng.randint(1, 5), "d": rng.randint(1, 3), "a": rng.randint(0, 4)}
+        point = {d.symbols[name]: value for name, value in v.items() if name in d.symbols}
+        a = v["a"] if with_op else None
+        expected = keras_size(v["n"], v["k"], v["s"], padding, a, v["d"])
+        holds = all(bool(c.relation.xreplace(point)) for c in d.conditions)
+        assert holds == (expected >= 1 and (a is None or a < v["s"])), v
+        if holds:
+            assert size.xreplace(point) == expected, v
+
+
+def test_grouped_worked_parameters():
+    text = symparams.parse("I(5x5x6)-convtranspose(4,3,g=2)").derive().worked()
+    # PyTorch's weight 6 × 2 × 3 × 3, bias 4
+    assert r"3 \times 3 \times 6 \times 4 / 2 + 4 = 112" in text
+
+
+def test_spec_file():
+    from symparams.notation.specfile import from_dict, toml_data
+
+    spec = from_dict(toml_data('''
+input = "n x n x 64"
+[[layers]]
+kind = "convtranspose2d"
+filters = 32
+kernel = 3
+stride = 2
+padding = 1
+output_padding = 1
+[[layers]]
+kind = "upsample"
+scale = [2, 3]
+mode = "bilinear"
+''', "test"))
+    d = spec.derive()
+    n = d.symbols["n"]
+    assert d.rows[0].output_shape.dims() == (2 * n, 2 * n, 32)
+    assert d.rows[1].output_shape.dims() == (4 * n, 6 * n, 32)
+    assert d.total == 3 * 3 * 64 * 32 + 32

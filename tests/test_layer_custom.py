@@ -180,3 +180,13 @@ def test_latex_documents_compile(tmp_path):
     numeric.mkdir()
     compile_ok(to_latex(d, standalone=True, worked=True, values={"n": 4, "c": 3, "c2": 8}),
                numeric)
+
+
+def test_no_pytorch_module():
+    from tests.torch_required import require_torch
+
+    require_torch()
+    from symparams.interop.torch import to_torch
+
+    with pytest.raises(symparams.NotSupportedError, match="no PyTorch module for .*custom"):
+        to_torch(symparams.parse("I(4)-custom(W=4 x 2, out=2)").derive())
