@@ -49,7 +49,8 @@ def _torch_sizes(values: tuple) -> tuple[int, ...] | str:
     if len(values) == 1 and isinstance(values[0], (tuple, list)):
         values = tuple(values[0])
     if not values or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
-        return "sizes that are not numbers (x.size(0) included); write x.view(-1, C, H, W)"
+        return ("sizes that are not numbers (x.size(0) included): write torch.flatten(x, 1) "
+                "or x.view(-1, C, H, W)")
     return values
 
 
