@@ -53,7 +53,7 @@ def transposed_size(n: sp.Expr, k: sp.Expr, s: sp.Expr, p: Any, d: sp.Expr,
     return (n - 1) * s - 2 * p + d * (k - 1) + (a if a is not None else 0) + 1
 
 
-def _keras_to_torch(n: int, k: int, s: int, d: int, padding: str) -> tuple[int, int] | None:
+def _keras_to_torch(k: int, s: int, d: int, padding: str) -> tuple[int, int] | None:
     """(padding, output_padding) for which PyTorch's size equals Keras' (output_padding
     unset), or None when PyTorch's rule ``output_padding < max(s, d)`` forbids it."""
     span = d * (k - 1) + 1
@@ -185,7 +185,7 @@ class ConvTranspose(Layer):
         a = (0,) * rank if self.output_padding is None else \
             ints(self.per_axis(self.output_padding, rank, ""))
         if isinstance(self.padding, str) and self.output_padding is None:
-            found = [_keras_to_torch(0, ki, si, di, self.padding) for ki, si, di in zip(k, s, d)]
+            found = [_keras_to_torch(ki, si, di, self.padding) for ki, si, di in zip(k, s, d)]
             if None in found:
                 raise NotSupportedError(
                     f"{row.name}: Keras' padding='same' with kernel {k}, stride {s} has no "
