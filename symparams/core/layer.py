@@ -232,6 +232,9 @@ class Layer:
     """The fields given without a keyword, in order: ``C(32, 5)`` is filters, kernel."""
     aliases: ClassVar[dict[str, str]] = {}
     """Short keywords of the notation: ``s=`` for ``stride``."""
+    keyword_field: ClassVar[str | None] = None
+    """The field that collects the notation's keywords that name no option, as
+    ``(keyword, value)`` pairs (a custom layer's weights: ``custom(W=d x h, b=h)``)."""
     word_kinds: ClassVar[dict[str, str]] = {}
     """A lone word argument that names another kind: ``A(prelu)`` is the kind ``prelu``."""
     spatial: ClassVar[bool] = False
@@ -596,15 +599,20 @@ def substitute_layer(layer: Layer, mapping: dict) -> Layer:
         value = getattr(layer, f.name)
         if "role" not in f.metadata:
             continue
-        if isinstance(value, tuple):
-            new = tuple(v.xreplace(mapping) if isinstance(v, sp.Basic) else v for v in value)
-        elif isinstance(value, sp.Basic):
-            new = value.xreplace(mapping)
-        else:
-            continue
+        new = _replaced(value, mapping)
         if new != value:
             changes[f.name] = new
     return replace(layer, **changes) if changes else layer
+
+
+def _replaced(value: Any, mapping: dict) -> Any:
+    """``value`` with ``mapping`` put in, through nested tuples (a custom layer's
+    ``(name, sizes)`` pairs); texts and numbers as they are."""
+    if isinstance(value, sp.Basic):
+        return value.xreplace(mapping)
+    if isinstance(value, tuple):
+        return tuple(_replaced(v, mapping) for v in value)
+    return value
 
 
 def _bodies(layer: Layer) -> Iterable[tuple[str, tuple[Layer, ...]]]:

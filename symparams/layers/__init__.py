@@ -6,6 +6,8 @@ how PyTorch writes it."""
 from symparams.layers.activation import Activation
 from symparams.layers.attention import Attention
 from symparams.layers.conv import Conv
+from symparams.layers.convtranspose import ConvTranspose
+from symparams.layers.custom import Custom
 from symparams.layers.dense import Dense
 from symparams.layers.dropout import Dropout
 from symparams.layers.embedding import Embedding, Positions
@@ -19,9 +21,12 @@ from symparams.layers.padding import ZeroPadding
 from symparams.layers.pooling import AdaptivePool, GlobalPool, Pool
 from symparams.layers.prelu import PReLU
 from symparams.layers.recurrent import GRU, LSTM, SimpleRNN
+from symparams.layers.reshape import Permute, Reshape
 from symparams.layers.select import First
+from symparams.layers.upsample import Upsample
 
-__all__ = ["Activation", "AdaptivePool", "Add", "Attention", "BatchNorm", "Concat", "Conv", "Dense",
-           "Dropout", "Embedding", "EncoderLayer", "FeedForward", "First", "Flatten", "GlobalPool", "GroupNorm",
-           "GRU", "Input", "LayerNorm", "LSTM", "Multiply", "Pool", "Positions", "PReLU",
-           "RMSNorm", "SimpleRNN", "ZeroPadding"]
+__all__ = ["Activation", "AdaptivePool", "Add", "Attention", "BatchNorm", "Concat", "Conv",
+           "ConvTranspose", "Custom", "Dense", "Dropout", "Embedding", "EncoderLayer",
+           "FeedForward", "First", "Flatten", "GlobalPool", "GroupNorm", "GRU", "Input",
+           "LayerNorm", "LSTM", "Multiply", "Permute", "Pool", "Positions", "PReLU", "Reshape",
+           "RMSNorm", "SimpleRNN", "Upsample", "ZeroPadding"]

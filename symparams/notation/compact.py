@@ -416,6 +416,7 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
     aliases = cls.aliases
     allowed = {f.name for f in fields(cls) if f.init} - set(fixed) - {"spec"}
     kwargs: dict[str, Any] = {}
+    extra: dict[str, Any] = {}  # keywords that name no option, for cls.keyword_field
     for i, (key, tok, value_tok, value) in enumerate(raw.args):
         if key is None:
             if kwargs and any(k not in positional for k in kwargs):
@@ -428,6 +429,11 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
             raise SpecError(f"{key}= is not allowed here: {RESERVED[key]}", text, tok.pos)
         else:
             field = aliases.get(key, key)
+            if field not in allowed and cls.keyword_field in allowed:
+                if key in extra:
+                    raise SpecError(f"{key} given twice", text, tok.pos)
+                extra[key] = _value(cls.keyword_field, value, text, value_tok, cls)
+                continue
             if field not in allowed:
                 choices = sorted(allowed | {a for a, f in aliases.items() if f in allowed})
                 raise SpecError(f"{head}: unknown option {quote(key)}{suggest(key, choices)}; "
@@ -435,6 +441,10 @@ def _build(raw: _RawLayer, text: str, counters: dict[str, int], raws: list, posi
         if field in kwargs:
             raise SpecError(f"{key or field} given twice", text, tok.pos)
         kwargs[field] = _value(field, value, text, value_tok, cls)
+    if extra:
+        if cls.keyword_field in kwargs:
+            raise SpecError(f"{cls.keyword_field} given twice", text, raw.head.pos)
+        kwargs[cls.keyword_field] = tuple(extra.items())
     if not raw.args and head in cls.letters:
         counters[head] = counters.get(head, 0) + 1
         kwargs.update(cls.letters[head](counters[head], _spatial(raws)))
