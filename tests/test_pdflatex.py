@@ -63,3 +63,11 @@ def test_ceil_mode_cases_user_names_and_times_compile(tmp_path: Path) -> None:
                    symbol_names={"n": r"H_{\text{in}}"})
     assert r"\max\left(0, q - 3\right)" in tex and r"H_{\text{in}}" in tex  # issue 9: no cases
     compile_ok(tex, tmp_path)
+
+
+def test_names_in_any_script_compile(tmp_path: Path) -> None:
+    """Greek becomes math, accented Latin stays, anything else is its code point."""
+    d = symparams.parse("I(n)-dense(h,name=α)-dense(3,name=ñé中)").derive()
+    tex = to_latex(d, standalone=True, worked=False)
+    assert r"\ensuremath{\alpha}" in tex and "<U+4E2D>" in tex and "ñé" in tex
+    compile_ok(tex, tmp_path)

@@ -34,7 +34,29 @@ def tex_escape(text: str) -> str:
     """Text (a layer or network name) made safe for LaTeX text mode (also inside
     ``\\text{}``): control characters such as a newline are shown as escapes (``\\n``),
     then the special characters are escaped."""
-    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in printable(text))
+    return "".join(_TEX_SPECIAL.get(ch) or _tex_char(ch) for ch in printable(text))
+
+
+def _tex_char(ch: str) -> str:
+    """A character pdflatex typesets from UTF-8 input: ASCII and accented Latin letters
+    as they are, Greek as math (``α`` -> ``\\ensuremath{\\alpha}``), any other as its
+    code point (``<U+4E2D>``), so that no name stops the compilation."""
+    if ch.isascii():
+        return ch
+    base = unicodedata.normalize("NFKD", ch)
+    if base[:1].isascii() and base[:1].isalpha() and all(
+            unicodedata.combining(c) for c in base[1:]):
+        return ch  # é, ñ, ü: inputenc writes them as accents
+    greek = _greek_name(ch)
+    if greek != ch and greek in _GREEK_COMMANDS:
+        return rf"\ensuremath{{\{greek}}}"
+    return f"<U+{ord(ch):04X}>"
+
+
+# Greek letters LaTeX names (the capitals that look Latin, such as Alpha, have no command)
+_GREEK_COMMANDS = set("""alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu
+    xi pi rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon
+    Phi Psi Omega""".split())
 
 
 def _greek_name(ch: str) -> str:
