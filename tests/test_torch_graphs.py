@@ -153,3 +153,84 @@ def test_padding_modes_agree_with_torch(mode):
     d = symparams.parse(f"I(n x n x 2)-{kind}(p)").derive()
     assert [str(c.relation) for c in d.conditions if "padding" in c.reason] == (
         ["n >= p + 1"] if mode == "reflect" else ["n >= p"] if mode == "circular" else [])
+
+
+def _branching_model(torch):
+    nn = torch.nn
+
+    class Branching(nn.Module):
+        """A forward that branches on a size: torch.fx cannot trace it, torch.export can."""
+
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.bn = nn.BatchNorm2d(8)
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(8, 8)
+
+        def forward(self, x):
+            if x.shape[-1] > 5:
+                x = self.conv(x)
+            x = torch.relu(self.bn(x))  # training mode: batch norm updates its counter too
+            x = torch.flatten(self.pool(x), 1)
+            return self.fc(self.fc(x)) + x  # fc applied twice: its weights count once
+
+    return Branching()
+
+
+def test_a_forward_that_branches_on_sizes_is_read_through_torch_export():
+    torch = require_torch()
+    with torch.device("meta"):
+        model = _branching_model(torch)
+    with pytest.raises(Exception):
+        torch.fx.symbolic_trace(model)
+    d = symparams.from_torch(model, (3, 10, 10)).derive()
+    assert d.evaluate() == sum(p.numel() for p in model.parameters())
+    assert [r.kind for r in d.rows] == ["conv2d", "batchnorm", "activation", "globalavgpool",
+                                        "dense", "dense", "add"]
+    assert d.rows[5].layer.shares == "fc" and d.rows[5].params == 0
+    shapes = forward_shapes(model, 10, [("conv", model.conv), ("pool", model.pool)])
+    assert shapes["conv"] == (8, 8, 8) and str(d.rows[0].output_shape) == "8 × 8 × 8"
+    assert shapes["pool"] == (8, 1, 1)
+
+
+@pytest.mark.parametrize("name, size", [("resnet18", 224), ("densenet121", 64),
+                                        ("inception_v3", 299), ("squeezenet1_1", 224)])
+def test_torch_export_reads_torchvision_models_as_fx_does(monkeypatch, name, size):
+    """The two readers give the same network: with fx made to fail, from_torch goes
+    through torch.export and gets every row and the total as through fx."""
+    torch = require_torch()
+    tv = require_torchvision()
+    options = {"aux_logits": True, "init_weights": False} if name == "inception_v3" else {}
+    with torch.device("meta"):
+        model = getattr(tv.models, name)(**options)  # training mode: Inception's aux head runs
+    by_fx = symparams.from_torch(model, (3, size, size)).derive()
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("made to fail")
+
+    from symparams.interop import torch as bridge
+
+    monkeypatch.setattr(bridge, "_fx_graph", fail)
+    by_export = symparams.from_torch(model, (3, size, size)).derive()
+    assert [(r.kind, str(r.output_shape), r.params) for r in by_export.all_rows()] == \
+        [(r.kind, str(r.output_shape), r.params) for r in by_fx.all_rows()]
+    assert by_export.evaluate() == by_fx.evaluate() == sum(p.numel() for p in model.parameters())
+
+
+def test_when_neither_reader_can_trace_the_error_says_both():
+    torch = require_torch()
+    nn = torch.nn
+
+    class Broken(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            if x.shape[-1] > 2:
+                raise ValueError("no")
+            return self.fc(x)
+
+    with pytest.raises(symparams.NotSupportedError, match="torch.fx cannot trace.*nor torch.export"):
+        symparams.from_torch(Broken(), (4,))

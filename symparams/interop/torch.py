@@ -20,6 +20,8 @@ sequences (its options say ``sequence=True``) takes ``input_shape`` as ``(T, fea
 follow PyTorch (BatchNorm running statistics are buffers), so with the model's own
 values ``from_torch(m, shape).derive().evaluate() == sum(p.numel() for p in m.parameters())``.
 Modules it cannot read are listed, all of them, in one error, never counted as zero.
+A forward that fx cannot trace (it branches on a size) is read from ``torch.export``'s
+graph instead, each library module call being the nodes its ``nn_module_stack`` names.
 Which modules and functions a layer kind reads, and how it builds its module back, is
 written in that kind's file in :mod:`symparams.layers` (``torch_modules``,
 ``torch_read``, ``from_torch``, ``to_torch``); this module only walks the graph.
@@ -140,7 +142,7 @@ def from_torch(module: Any, input_shape: Iterable[int], symbolize: Any = None) -
     torch = import_torch()
     if not isinstance(module, torch.nn.Module):
         raise SpecError(f"from_torch takes an nn.Module, got {type(module).__name__}")
-    steps, problems = _read(module, torch)
+    steps, problems = _read(module, torch, input_shape)
     if problems:
         raise NotSupportedError(
             f"{type(module).__name__}: {len(problems)} unsupported module"
@@ -156,7 +158,7 @@ def from_torch(module: Any, input_shape: Iterable[int], symbolize: Any = None) -
     return _network(steps, shape, plan, type(module).__name__, sequence)
 
 
-def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
+def _read(module: Any, torch, input_shape: Any) -> tuple[list[_Step], list[str]]:
     """The steps of ``module`` in the order ``torch.fx`` traces them, each knowing the
     steps it reads (``inputs``: indices into the list, -1 for the input)."""
     problems: list[str] = []
@@ -164,17 +166,11 @@ def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
     if type(module).__module__.startswith("torch.nn.") and not isinstance(module, nn.Sequential):
         step = _map("", module, torch, problems)  # one library module as the whole model
         return ([step] if step else []), problems
-    class Tracer(torch.fx.Tracer):  # to_torch's merges stay one node each
-        def is_leaf_module(self, m, qualname):
-            return getattr(m, "symparams_merge", False) or super().is_leaf_module(m, qualname)
-
     try:
-        graph_module = torch.fx.GraphModule(module, Tracer().trace(module))
+        graph_module = _fx_graph(module, torch)
     except Exception as err:  # fx raises many kinds (TraceError, TypeError …)
         first = str(err).splitlines()[0] if str(err) else ""
-        problems.append(f"{type(module).__name__}: torch.fx cannot trace its forward "
-                        f"({type(err).__name__}: {first[:200]})")
-        return [], problems
+        return _read_exported(module, torch, input_shape, f"{type(err).__name__}: {first[:200]}")
     steps: list[_Step] = []
     source: dict[Any, int] = {}  # fx node -> index of the step whose output it is (-1: input)
     tuples: set[Any] = set()  # fx nodes of modules that return a tuple (nn.LSTM)
@@ -219,30 +215,146 @@ def _read(module: Any, torch) -> tuple[list[_Step], list[str]]:
             path = f"{where}:{node.name}"
             step = _map_call(path, _Call(_target_name(node), tuple(node.args[1:]),
                                          dict(node.kwargs)), problems, node, source)
-        if step is None or step.kind == "same":  # refused, or its input passed on
+        if _append(steps, source, step, node, reads) and node.op == "call_module" and \
+                REGISTRY[step.kind][0].torch_tuple_output:
+            tuples.add(node)
+    return steps, problems
+
+
+def _fx_graph(module: Any, torch) -> Any:
+    """``torch.fx``'s graph of ``module``; to_torch's merges stay one node each."""
+
+    class Tracer(torch.fx.Tracer):
+        def is_leaf_module(self, m, qualname):
+            return getattr(m, "symparams_merge", False) or super().is_leaf_module(m, qualname)
+
+    return torch.fx.GraphModule(module, Tracer().trace(module))
+
+
+def _append(steps: list[_Step], source: dict, step: _Step | None, node: Any,
+            reads: list[int]) -> bool:
+    """Add ``step``, the layer of graph node ``node`` that reads the steps ``reads``; True
+    when it is a step of its own (not refused, not passed on, not fused into the one
+    before: ``AdaptiveAvgPool2d(1)`` then flatten is one global pooling)."""
+    if step is None or step.kind == "same":  # refused, or its input passed on
+        if reads:
+            source[node] = reads[0]
+        return False
+    cls = REGISTRY[step.kind][0]
+    if step.kind == Flatten.kind and len(reads) == 1 and reads[0] >= 0:
+        before = steps[reads[0]]
+        fused = REGISTRY[before.kind][0].torch_before_flatten(before.options)
+        if fused is not None and before.users == 0 and len(node.all_input_nodes[0].users) == 1:
+            before.kind, before.options = fused
+            before.modules += step.modules
+            before.label += f", then {step.label}"
+            source[node] = reads[0]
+            return False
+    step.reads = tuple(reads) if cls.arity is None else tuple(reads[:1]) or (-1,)
+    for r in step.reads:
+        if r >= 0:
+            steps[r].users += 1
+    source[node] = len(steps)
+    steps.append(step)
+    return True
+
+
+def _exported(module: Any, torch, input_shape: Any) -> Any:
+    """``torch.export``'s program of ``module`` on zeros of ``input_shape`` (with a batch
+    of 2 in front, as batch norm in training mode needs two values per channel, else as
+    given; floats, else token ids), or the error of the first try.  Export traces with
+    fake tensors: nothing is computed, whatever the sizes."""
+    try:
+        sizes = tuple(int(v) for v in input_shape) if isinstance(input_shape, (tuple, list)) \
+            else (int(input_shape),)
+    except (TypeError, ValueError) as err:
+        return err
+    device = next((p.device for p in module.parameters()), torch.device("cpu"))
+    error: Exception | None = None
+    for shape in ((2, *sizes), sizes):
+        for dtype in (torch.float32, torch.long):
+            try:
+                example = torch.zeros(shape, dtype=dtype, device=device)
+                return torch.export.export(module, (example,), strict=False)
+            except Exception as err:  # export raises many kinds
+                error = error or err
+    return error
+
+
+def _read_exported(module: Any, torch, input_shape: Any, why_not_fx: str
+                   ) -> tuple[list[_Step], list[str]]:
+    """The steps of a model that ``torch.fx`` cannot trace (a forward that branches on a
+    size), from ``torch.export``'s graph: each call of a library module is the group of
+    graph nodes its ``nn_module_stack`` names, read through that module; an operation
+    outside the modules is read as the function it is (``aten.add`` as ``add``)."""
+    where = type(module).__name__
+    program = _exported(module, torch, input_shape)
+    if isinstance(program, Exception):
+        first = str(program).splitlines()[0] if str(program) else ""
+        return [], [f"{where}: torch.fx cannot trace its forward ({why_not_fx}), nor "
+                    f"torch.export ({type(program).__name__}: {first[:200]})"]
+    user_inputs = set(program.graph_signature.user_inputs)
+    problems: list[str] = []
+    steps: list[_Step] = []
+    source: dict[Any, int] = {}
+    owner: dict[str, int] = {}  # module path -> the step of its first call
+    open_call: dict[str, int] = {}  # nn_module_stack key of a call -> its step
+    known = _by_module()
+
+    def call_of(node: Any) -> tuple[str, str] | None:
+        """(stack key, path) of the innermost library module call the node belongs to."""
+        stack = node.meta.get("nn_module_stack") or {}
+        return next(((key, path) for key, (path, kind) in reversed(list(stack.items()))
+                     if kind.startswith("torch.nn.") and kind.rsplit(".", 1)[-1] in known
+                     and path), None)
+
+    members: dict[str, list[Any]] = {}  # stack key -> the nodes of that call
+    for node in program.graph.nodes:
+        if node.op == "call_function" and call_of(node) is not None:
+            members.setdefault(call_of(node)[0], []).append(node)
+    for node in program.graph.nodes:
+        if node.op == "placeholder":
+            if node.name in user_inputs:
+                if -1 in source.values():
+                    problems.append(f"{where}: forward takes more than one input ({node.name})")
+                source[node] = -1
+            continue
+        if node.op == "output":
+            break
+        call = call_of(node)
+        if call is not None and call[0] in open_call:  # inside a call already read
+            source[node] = open_call[call[0]]
+            continue
+        reads = [source[n] for n in node.all_input_nodes if n in source]
+        if call is not None:
+            key, path = call
+            inside = set(members[key])  # what the call reads: any of its nodes' inputs
+            reads = list(dict.fromkeys(source[n] for m in members[key]
+                                       for n in m.all_input_nodes
+                                       if n in source and n not in inside))
+            target = module.get_submodule(path)
+            step = _map(path, target, torch, problems)
+            if step is not None:
+                step.trainable = all(p.requires_grad for p in target.parameters())
+                if path in owner:  # a module applied again: its weights count once
+                    first = steps[owner[path]]
+                    first.name = first.name or path
+                    step.name, step.shares, step.modules = node.name, first.name, []
+            if _append(steps, source, step, node, reads):
+                owner.setdefault(path, len(steps) - 1)
+                open_call[key] = len(steps) - 1
+            elif node in source:
+                open_call[key] = source[node]
+            continue
+        if node.target is operator.getitem:  # an item of a tuple: the tuple's step
             if reads:
                 source[node] = reads[0]
             continue
-        cls = REGISTRY[step.kind][0]
-        if step.kind == Flatten.kind and len(reads) == 1 and reads[0] >= 0:
-            before = steps[reads[0]]
-            fused = REGISTRY[before.kind][0].torch_before_flatten(before.options)
-            if fused is not None and before.users == 0 and \
-                    len(node.all_input_nodes[0].users) == 1:
-                # AdaptiveAvgPool2d(1) then flatten: a global pooling (one value per channel)
-                before.kind, before.options = fused
-                before.modules += step.modules
-                before.label += f", then {step.label}"
-                source[node] = reads[0]
-                continue
-        step.reads = tuple(reads) if cls.arity is None else tuple(reads[:1]) or (-1,)
-        for r in step.reads:
-            if r >= 0:
-                steps[r].users += 1
-        source[node] = len(steps)
-        if cls.torch_tuple_output and node.op == "call_module":
-            tuples.add(node)
-        steps.append(step)
+        name = getattr(getattr(node.target, "_overloadpacket", None), "__name__", None) \
+            or _target_name(node)
+        step = _map_call(f"{where}:{node.name}", _Call(name, tuple(node.args[1:]),
+                                                        dict(node.kwargs)), problems, node, source)
+        _append(steps, source, step, node, reads)
     return steps, problems
 
 
