@@ -195,7 +195,7 @@ def test_unknown_and_missing_model_type():
         from_hf_config({**GPT2, "model_type": ["gpt2"]})
     with pytest.raises(NotSupportedError, match="t5"):
         from_hf_config({"model_type": "t5", "d_model": 512, "num_layers": 6})
-    with pytest.raises(SpecError, match="path or a mapping"):
+    with pytest.raises(SpecError, match="path, a mapping or a transformers config"):
         from_hf_config(42)  # type: ignore[arg-type]
 
 
@@ -359,6 +359,10 @@ def _transformers():
     return require_transformers()
 
 
+def transformers_config(config: dict):
+    return _transformers().AutoConfig.for_model(**config)
+
+
 def transformers_count(config: dict) -> int:
     """``sum(p.numel() for p in model.parameters())`` of the model transformers builds from
     ``config`` on the meta device (no weights, nothing downloaded): the CausalLM class of
@@ -366,7 +370,7 @@ def transformers_count(config: dict) -> int:
     transformers = _transformers()
     import torch
 
-    cfg = transformers.AutoConfig.for_model(**config)
+    cfg = transformers_config(config)
     cls = transformers.AutoModel if config["model_type"] == "bert" \
         else transformers.AutoModelForCausalLM
     with torch.device("meta"):
@@ -458,6 +462,8 @@ def test_random_configs_equal_transformers(family):
         assert from_hf_config(config).derive().evaluate() == expected, config
         net = from_hf_config(config, symbolic=True)
         assert net.derive().subs(net.values).evaluate() == expected, config
+        # transformers' own config object (its to_dict(), every default filled in)
+        assert from_hf_config(transformers_config(config)).derive().evaluate() == expected
 
     check()
 

@@ -323,10 +323,11 @@ FAMILIES: dict[str, Callable[[_Config], Any]] = {
 NOT_SUPPORTED: dict[str, Callable[[_Config], Any]] = {"t5": _t5, "mt5": _t5, "umt5": _t5}
 
 
-def from_hf_config(config: str | Path | Mapping[str, Any], *,
+def from_hf_config(config: str | Path | Mapping[str, Any] | Any, *,
                    symbolic: bool = False) -> ConfigNetwork:
-    """The network a Hugging Face ``config.json`` describes (a path, or the already
-    loaded mapping), for the families gpt2, bert, llama, mistral, qwen2 and gemma.
+    """The network a Hugging Face ``config.json`` describes (a path, the already loaded
+    mapping, or a transformers config object: its ``to_dict()``), for the families gpt2,
+    bert, llama, mistral, qwen2 and gemma.
 
     With numbers by default; ``symbolic=True`` keeps ``V, T, d, L, h, h_kv, d_ff`` (and
     ``d_head``) as symbols, the config's numbers in the result's ``values``.  An unknown
@@ -339,8 +340,13 @@ def from_hf_config(config: str | Path | Mapping[str, Any], *,
         where = shorten(str(config))
     elif isinstance(config, Mapping):
         data, where = config, "config"
+    elif callable(getattr(config, "to_dict", None)):  # a transformers PretrainedConfig
+        data, where = config.to_dict(), type(config).__name__
+        if not isinstance(data, Mapping):
+            raise SpecError(f"{where}.to_dict() did not give a mapping")
     else:
-        raise SpecError(f"from_hf_config reads a path or a mapping, got {type(config).__name__}")
+        raise SpecError(f"from_hf_config reads a path, a mapping or a transformers config, "
+                        f"got {type(config).__name__}")
     try:
         return _build(data, symbolic)
     except SpecError as err:
