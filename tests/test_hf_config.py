@@ -232,6 +232,15 @@ def test_a_value_of_the_wrong_type_is_one_clean_error(config, key, value, what):
     assert len(str(err.value)) < 300
 
 
+@pytest.mark.parametrize("value", [10**5000, [10**5000], {1, 2}, 2**200, 3 + 0j],
+                         ids=["huge", "list-of-huge", "set", "2**200", "complex"])
+def test_python_values_of_a_mapping_are_clean_errors(value):
+    """A mapping given from Python may hold what JSON cannot: still one short SpecError."""
+    with pytest.raises(SpecError, match="'n_embd' must be") as err:
+        from_hf_config({**GPT2, "n_embd": value})
+    assert len(str(err.value)) < 200
+
+
 @pytest.mark.parametrize("key", ["tie_word_embeddings", "attention_bias", "mlp_bias"])
 @pytest.mark.parametrize("value", [1, 0, "true", None])
 def test_a_flag_is_true_or_false(key, value):

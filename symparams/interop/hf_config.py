@@ -170,16 +170,16 @@ class _Config:
         key, value = self._raw(keys)
         if value is None:
             if default is _REQUIRED:
-                raise SpecError(f"{self.model_type} config: missing key {quote(keys[0])}"
+                raise SpecError(f"{self.model_type}: missing key {quote(keys[0])}"
                                 f"{' (or ' + quote(keys[1]) + ')' if len(keys) > 1 else ''}, "
                                 "needed for the parameter count")
             return default
         if type(value) is not int:  # bool is an int subclass, and 768.0 is not a size
-            raise SpecError(f"{self.model_type} config: {quote(key)} must be a whole number, "
+            raise SpecError(f"{self.model_type}: {quote(key)} must be a whole number, "
                             f"got {_describe(value)}")
         if not minimum <= value <= MAX_SIZE:
-            raise SpecError(f"{self.model_type} config: {quote(key)} must be between {minimum} "
-                            f"and {MAX_SIZE:,}, got {shorten(str(value), 40)}")
+            raise SpecError(f"{self.model_type}: {quote(key)} must be between {minimum} "
+                            f"and {MAX_SIZE:,}, got {_show(value)}")
         return value
 
     def flag(self, key: str, default: bool) -> bool:
@@ -188,20 +188,32 @@ class _Config:
             return default
         value = self.data[key]
         if type(value) is not bool:
-            raise SpecError(f"{self.model_type} config: {quote(key)} must be true or false, "
+            raise SpecError(f"{self.model_type}: {quote(key)} must be true or false, "
                             f"got {_describe(value)}")
         return value
 
     def refuse(self, key: str, bad: Callable[[Any], bool], why: str) -> None:
         if key in self.data and bad(self.data[key]):
-            raise NotSupportedError(f"{self.model_type} config: {quote(key)} = "
-                                    f"{shorten(json.dumps(self.data[key]), 40)}: {why}")
+            raise NotSupportedError(f"{self.model_type}: {quote(key)} = "
+                                    f"{_show(self.data[key])}: {why}")
 
 
 def _describe(value: Any) -> str:
     kind = {bool: "a boolean", float: "a number with a fraction", str: "a string",
             list: "a list", dict: "an object", int: "a whole number"}.get(type(value), "a value")
-    return f"{kind} ({shorten(json.dumps(value), 40)})"
+    return f"{kind} ({_show(value)})"
+
+
+def _show(value: Any) -> str:
+    """``value`` as JSON, escaped and at most 40 characters (any value of a mapping given
+    from Python: a huge int, a set, a cycle)."""
+    if type(value) is int and value.bit_length() > 128:
+        return f"a number of {value.bit_length():,} bits"
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        text = type(value).__name__
+    return shorten(text, 40)
 
 
 # ---------------------------------------------------------------------------------------
@@ -276,7 +288,7 @@ def _decoder(family: _Decoder) -> Callable[[_Config], tuple[str, dict[str, int]]
                    "d": c.size("hidden_size"), "L": c.size("num_hidden_layers"), "h": h}
         if "num_key_value_heads" in c.data and c.data["num_key_value_heads"] is None:
             if not family.kv_null:  # transformers refuses it too
-                raise SpecError(f"{c.model_type} config: \"num_key_value_heads\" must be a "
+                raise SpecError(f"{c.model_type}: \"num_key_value_heads\" must be a "
                                 "whole number, got null")
             kv = h  # transformers: an explicit null means as many as the heads
         else:
