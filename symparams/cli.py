@@ -30,7 +30,7 @@ EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 128 + signal.SIGTERM
 MAX_MESSAGE = 2000  # a safety net: messages quote user text at most ~80 characters at a time
 
 EPILOG = """\
-SPEC, a notation or a spec file:
+SPEC, a notation, a spec file or a config.json:
   a SPEC ending in .json is a Hugging Face config.json (model_type gpt2, bert,
   llama, mistral, qwen2 or gemma; read as data, without transformers); else a SPEC
   ending in .toml, or starting with /, ./, ../ or ~/, is a TOML spec file (either
