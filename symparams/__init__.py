@@ -15,11 +15,13 @@ from symparams.core.network import Network
 from symparams.notation.compact import parse
 from symparams.notation.specfile import SpecFile, load
 from symparams.interop import from_torch
+from symparams.interop.hf_config import from_hf_config
 from symparams.export import load_formats
 
 load_formats()  # the exporters lend Derivation its latex(), markdown() … (core/provided.py)
 
 __all__ = ["Condition", "Derivation", "MissingValueError", "Network", "NotSupportedError", "Row",
-           "ShapeError", "SpecError", "SpecFile", "SymparamsError", "Weight", "from_torch",
+           "ShapeError", "SpecError", "SpecFile", "SymparamsError", "Weight", "from_hf_config",
+           "from_torch",
            "load", "make_layer", "parse"]
 __version__ = "0.1.0"

@@ -22,15 +22,19 @@ COMMANDS: list[str] = ["symparams.commands_verify", "symparams.commands_algebra"
 
 FILE_PREFIXES = ("/", "./", "../", "~/")
 """A SPEC starting with one of these (or ending in ``.toml``) is a file; see :func:`spec_kind`."""
+HF_CONFIG_SUFFIX = ".json"
+"""A SPEC ending in this is a Hugging Face ``config.json``; see :func:`spec_kind`."""
 
 EXIT_OK, EXIT_IMPOSSIBLE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 128 + signal.SIGTERM
 MAX_MESSAGE = 2000  # a safety net: messages quote user text at most ~80 characters at a time
 
 EPILOG = """\
-SPEC, a notation or a spec file:
-  a SPEC ending in .toml, or starting with /, ./, ../ or ~/, is a TOML spec file
-  (a regular file of at most 1 MiB); - reads standard input (a TOML spec, or else
+SPEC, a notation, a spec file or a config.json:
+  a SPEC ending in .json is a Hugging Face config.json (model_type gpt2, bert,
+  llama, mistral, qwen2 or gemma; read as data, without transformers); else a SPEC
+  ending in .toml, or starting with /, ./, ../ or ~/, is a TOML spec file (either
+  a regular file of at most 1 MiB); - reads standard input (a TOML spec, or else
   a notation); a name of the zoo (symparams zoo lists them: resnet50, vgg16 …)
   is that network; anything else is a notation, such as "I(28x28x1)-C(32,5)-P(2)-O(10)",
   even when a file of that name exists (write ./NAME to read such a file).
@@ -76,13 +80,17 @@ class Terminated(BaseException):
 
 
 def spec_kind(spec: str) -> str:
-    """``"file"``, ``"stdin"`` or ``"notation"``: how SPEC is read (the rule in ``--help``).
+    """``"hf"``, ``"file"``, ``"stdin"``, ``"zoo"`` or ``"notation"``: how SPEC is read
+    (the rule in ``--help``).
 
-    Notation may hold ``/`` in expressions (``H(h/2)``), so only a ``.toml`` ending or a
-    path-like start makes a file; a file of the notation's name is never read instead.
+    Notation may hold ``/`` in expressions (``H(h/2)``), so only a ``.json`` ending (a
+    Hugging Face config), a ``.toml`` ending or a path-like start makes a file; a file of
+    the notation's name is never read instead.
     """
     if spec == "-":
         return "stdin"
+    if spec.endswith(HF_CONFIG_SUFFIX):
+        return "hf"
     if spec.endswith(".toml") or spec.startswith(FILE_PREFIXES):
         return "file"
     from symparams.zoo import find
@@ -93,14 +101,19 @@ def spec_kind(spec: str) -> str:
 
 
 def load_spec(spec: str, convention: str | None = None, assume_divisible: bool = False):
-    """A Derivation from a notation, a TOML spec file or ``-`` (stdin), by :func:`spec_kind`."""
+    """A Derivation from a notation, a TOML spec file, a Hugging Face config.json or ``-``
+    (stdin), by :func:`spec_kind`."""
     from symparams.notation.compact import parse
     from symparams.notation.specfile import load
 
     if not spec.strip():
         raise SpecError("SPEC is empty; give a notation such as \"I-C-P-H-O\" or a .toml spec file")
     kind = spec_kind(spec)
-    if kind == "file":
+    if kind == "hf":
+        from symparams.interop.hf_config import from_hf_config
+
+        network = from_hf_config(os.path.expanduser(spec))
+    elif kind == "file":
         loaded = load(os.path.expanduser(spec))
         network, convention = loaded.network, convention or loaded.convention
     elif kind == "zoo":
@@ -205,7 +218,7 @@ def check_not_input(spec: str, output: str | None) -> None:
     try:
         out = os.stat(output)
         kind = spec_kind(spec)
-        if kind == "file":
+        if kind in ("file", "hf"):
             inp = os.stat(os.path.expanduser(spec))
         elif kind == "stdin" and sys.stdin is not None:
             inp = os.fstat(sys.stdin.fileno())
@@ -312,7 +325,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     # nargs="?" only so that a SPEC swallowed by --set can be recovered; SPEC is required
     p.add_argument("spec", metavar="SPEC", nargs="?",
                    help="a notation such as \"I-C-P-H-O\", a .toml spec file (ending in .toml "
-                   "or starting with /, ./, ../ or ~/), or - for standard input")
+                   "or starting with /, ./, ../ or ~/), a Hugging Face config.json (ending "
+                   "in .json), a zoo name, or - for standard input")
     p.add_argument("--set", dest="values", metavar="NAME=VALUE", action="extend", nargs="+",
                    default=[], help="give symbols values (partial substitution is fine)")
     p.add_argument("--convention", choices=("pytorch", "keras"), default=None,
