@@ -47,10 +47,20 @@ def require_torchvision():
     none of them, so the two modules that register them are stubbed when the plain
     import fails.  Skips without torchvision, but fails under CI=true.
     """
+    require_torch()
+    try:
+        return _import_torchvision()
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            raise
+        pytest.skip("torchvision is not installed")
+
+
+def _import_torchvision():
+    """``import torchvision``, its C++ operator registrations stubbed when they fail."""
     import sys
     import types
 
-    require_torch()
     try:
         import torchvision  # noqa: PLC0415
     except RuntimeError:
@@ -59,10 +69,6 @@ def require_torchvision():
         for key in ("torchvision._meta_registrations", "torchvision._autograd_registrations"):
             sys.modules[key] = types.ModuleType(key)
         import torchvision  # noqa: PLC0415
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            raise
-        pytest.skip("torchvision is not installed")
     return torchvision
 
 
@@ -97,6 +103,10 @@ def require_transformers():
     under CI=true."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     require_torch()
+    try:  # transformers imports torchvision when it is installed: the same trap
+        _import_torchvision()
+    except ImportError:
+        pass
     if os.environ.get("CI", "").lower() == "true":
         import transformers  # noqa: PLC0415  (CI must run these tests, never skip them)
 
