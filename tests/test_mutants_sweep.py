@@ -186,7 +186,7 @@ def test_an_invalid_point_in_a_later_condition_and_two_symbols():
 
 def test_an_input_condition_is_named_input():
     assert message(ShapeError, INPUT.sweep, n=[5, 3], h=[2]) == (
-        "grid point n=3, h=2: input: input length is at least 1 (n >= 4 fails); skip such "
+        "grid point n=3, h=2: input: input length n - 3 is at least 1 (n >= 4 fails); skip such "
         "points with invalid='skip' (--skip-invalid)")
 
 

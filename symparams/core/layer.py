@@ -148,7 +148,8 @@ def hyper_conditions(value: sp.Expr, role: str, nonnegative: bool) -> list[tuple
     if bound is not sp.true:
         word = "nonnegative" if nonnegative else "at least 1"
         out.append((bound, f"{role} must be {word}, got {value}" if value.is_Rational
-                    else f"{role} is {word}"))
+                    else f"{role} is {word}" if value.is_Symbol
+                    else f"{role} {value} is {word}"))
     return out
 
 
