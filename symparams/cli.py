@@ -375,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--range", dest="ranges", metavar="NAME=LOW:HIGH[:START]",
                         action="append", default=[],
                         help="html: a slider's range (and first value), e.g. n=8:512:28")
+    derive.add_argument("--costs", metavar="LIST",
+                        help="add cost columns and totals: macs, flops, activations "
+                             "(comma-separated; text, json and markdown)")
     derive.set_defaults(run=_derive)
     zoo = sub.add_parser("zoo", help="the networks shipped with symparams, by name")
     zoo.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -397,6 +400,13 @@ def _derive(args: argparse.Namespace) -> str:
         from symparams.export.html import parse_range
 
         options["ranges"] = dict(parse_range(text) for text in args.ranges)
+    if args.costs:
+        from symparams.export.costs import cost_names
+
+        if args.format not in ("text", "json", "markdown"):
+            raise SpecError(f"--costs is shown by the text, json and markdown formats, not "
+                            f"{args.format}")
+        options["costs"] = cost_names(args.costs)
     return render(derivation, args.format, **options)
 
 

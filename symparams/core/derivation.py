@@ -46,6 +46,14 @@ class Row:
     children: tuple["Row", ...] = ()
     """A block's or repeat's own rows (named ``parent.child``); their counts are
     already in this row's."""
+    macs: sp.Expr = sp.Integer(0)
+    """Multiply–accumulates of one forward pass of one sample (one MAC = one multiply and
+    one add): see :meth:`Layer.macs`."""
+
+    @property
+    def activations(self) -> sp.Expr:
+        """Elements of the row's output (one sample)."""
+        return self.output_shape.size()
 
     @property
     def params(self) -> sp.Expr:
@@ -122,6 +130,70 @@ class Derivation:
     @cached_property
     def non_trainable(self) -> sp.Expr:
         return sp.Add(*(r.non_trainable for r in self.rows))
+
+    @cached_property
+    def macs(self) -> sp.Expr:
+        """Multiply–accumulates of one forward pass of one sample, over every layer (the
+        convention of :data:`COST_CONVENTION`)."""
+        return sp.Add(*(r.macs for r in self.rows))
+
+    def flops(self, per_mac: int = 2) -> sp.Expr:
+        """Floating-point operations of one forward pass: ``per_mac`` per MAC (2, as
+        PyTorch's ``FlopCounterMode`` counts; 1 where "FLOPs" means MACs, as
+        torchvision's and fvcore's tables do)."""
+        return per_mac * self.macs
+
+    @cached_property
+    def activations(self) -> sp.Expr:
+        """Elements of every layer's output (one sample): what a forward pass that keeps
+        them for the backward pass stores, before any recomputation."""
+        return sp.Add(*(r.activations for r in self.rows))
+
+    def leaf_rows(self) -> "list[tuple[Row, sp.Expr]]":
+        """Every row that is not a block or repeat, with how many times it runs: a
+        repeat's copy stands for ``t`` copies (or its second for ``t − 1``)."""
+        out: list[tuple[Row, sp.Expr]] = []
+
+        def visit(rows, times: sp.Expr) -> None:
+            for r in rows:
+                if not r.children:
+                    out.append((r, times))
+                    continue
+                t = getattr(r.layer, "times", None)
+                if t is None:  # a block: its rows run once
+                    visit(r.children, times)
+                    continue
+                copies = list(r.copies().values())
+                if t.is_Integer and len(copies) == int(t):  # unrolled: every copy is there
+                    visit(r.children, times)
+                elif len(copies) == 1:
+                    visit(copies[0], times * t)
+                else:
+                    visit(copies[0], times)
+                    visit(copies[1], times * (t - 1))
+
+        visit(self.rows, sp.Integer(1))
+        return out
+
+    def training_memory(self, optimizer: str = "adam", precision: str = "fp32"
+                        ) -> dict[str, sp.Expr]:
+        """Bytes of weights, gradients and optimizer state (ZeRO's accounting, see
+        :mod:`symparams.algebra.memory`); frozen parameters have no gradients."""
+        from symparams.algebra.memory import model_states
+
+        return model_states(self.total, optimizer, precision, trainable=self.trainable)
+
+    def transformer_activation_memory(self, batch: Any = "b", recompute: str = "none") -> sp.Expr:
+        """Bytes of activations kept for the backward pass by the transformer layers (each
+        attention layer stands for one: Korthikanti et al. 2022's ``s b h (34 + 5 a s /
+        h)`` at 16-bit; ``recompute`` ``"selective"`` or ``"full"``)."""
+        from symparams.algebra.memory import transformer_activations
+        from symparams.core.symbols import make_symbol
+
+        b = make_symbol(batch) if isinstance(batch, str) else sp.Integer(batch)
+        return sp.Add(*(times * transformer_activations(
+            r.input_shape.spatial[0], b, r.input_shape.channels, r.layer.heads, recompute)
+            for r, times in self.leaf_rows() if r.kind == "attention"))
 
     @property
     def total(self) -> sp.Expr:

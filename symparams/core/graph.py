@@ -128,12 +128,13 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
                 checked += merged
                 assumed: list = []
                 trainable = frozen = sp.Integer(0)
+                macs = layer.macs(in_shapes, out)
             elif layer.composite:
                 ctx.nesting += 1
                 if ctx.nesting > MAX_NESTING:
                     raise NotSupportedError(f"blocks and repeats nest more than {MAX_NESTING} deep")
                 try:
-                    out, children, trainable, frozen, extra = layer.derive_in(
+                    out, children, (trainable, frozen, macs), extra = layer.derive_in(
                         shape, ctx, f"{full}.", top if top is not None else index)
                 finally:
                     ctx.nesting -= 1
@@ -149,6 +150,7 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
                     weights = _tied(layer, weights, owners, ctx.convention)
                 trainable = sp.Add(*(w.size for w in weights if w.trainable))
                 frozen = sp.Add(*(w.size for w in weights if not w.trainable))
+                macs = layer.macs((shape,), out)
         except ShapeError as err:
             raise fail(err, index, name, layer, shape) from None
         except SpecError as err:
@@ -174,7 +176,7 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
         rows.append(Row(index, full, layer.resolved_kind(shape), layer, shape, out, weights,
                         trainable, frozen,
                         inputs=tuple(prefix + r if r != "input" else r for r in reads),
-                        input_shapes=in_shapes, children=children))
+                        input_shapes=in_shapes, children=children, macs=macs))
         shapes[name] = out
         return name
 
@@ -298,6 +300,17 @@ def _sum(rows: Iterable, attr: str) -> sp.Expr:
     return sp.Add(*(getattr(r, attr) for r in rows))
 
 
+COUNTS = ("trainable", "non_trainable", "macs")
+"""What a block or repeat adds up over its rows, each as parameters are (a repeat of a
+shape-keeping body: ``t ×`` one copy; of a first copy that differs: ``first + (t − 1) ×
+rest``)."""
+
+
+def _counts(rows: Iterable) -> tuple[sp.Expr, ...]:
+    rows = tuple(rows)
+    return tuple(_sum(rows, attr) for attr in COUNTS)
+
+
 @register("repeat")
 @dataclass(frozen=True)
 class Repeat(Layer):
@@ -330,27 +343,27 @@ class Repeat(Layer):
     def derive_in(self, in_shape: Shape, ctx: Context, prefix: str, top: int):
         t = self.times
         if t == 0:
-            return in_shape, (), sp.Integer(0), sp.Integer(0), []
+            return in_shape, (), (sp.Integer(0),) * len(COUNTS), []
         rows1, out1 = derive_body(self.body, in_shape, ctx, prefix=f"{prefix}1.", top=top)
-        p1 = (_sum(rows1, "trainable"), _sum(rows1, "non_trainable"))
+        p1 = _counts(rows1)
         if t == 1:
-            return out1, rows1, *p1, []
+            return out1, rows1, p1, []
         keeps, conds = same_shape(out1, in_shape, f"the body of {prefix[:-1]} keeps its input shape")
         if keeps and conds and t.is_Integer:  # a number of copies: unroll rather than assume
             keeps = False
         if keeps:  # every copy reads the same shape: t × one copy
-            return out1, rows1, t * p1[0], t * p1[1], conds
+            return out1, rows1, tuple(t * c for c in p1), conds
         rows2, out2 = derive_body(self.body, out1, ctx, prefix=f"{prefix}2.", top=top)
         keeps, conds = same_shape(out2, out1, f"the body of {prefix[:-1]} keeps the shape of its "
                                               "first copy's output")
         if keeps and conds and t.is_Integer:
             keeps = False
         if keeps:
-            p2 = (_sum(rows2, "trainable"), _sum(rows2, "non_trainable"))
+            p2 = _counts(rows2)
             extra = [] if t.is_Integer else [
                 (sp.Ge(t, 1), f"{prefix[:-1]} repeats at least once (its first copy changes "
                               "the shape)")]
-            return (out1, rows1 + rows2, p1[0] + (t - 1) * p2[0], p1[1] + (t - 1) * p2[1],
+            return (out1, rows1 + rows2, tuple(a + (t - 1) * b for a, b in zip(p1, p2)),
                     conds + extra)
         if not t.is_Integer:
             raise NotSupportedError(f"each copy of the body changes the shape ({in_shape.brief()}, "
@@ -363,7 +376,7 @@ class Repeat(Layer):
         for copy in range(3, int(t) + 1):
             more, shape = derive_body(self.body, shape, ctx, prefix=f"{prefix}{copy}.", top=top)
             rows += more
-        return shape, rows, _sum(rows, "trainable"), _sum(rows, "non_trainable"), []
+        return shape, rows, _counts(rows), []
 
 
 @dataclass(frozen=True)
@@ -463,7 +476,7 @@ class BlockCall(Layer):
 
     def derive_in(self, in_shape: Shape, ctx: Context, prefix: str, top: int):
         rows, out = derive_body(self.body, in_shape, ctx, prefix=prefix, top=top)
-        return out, rows, _sum(rows, "trainable"), _sum(rows, "non_trainable"), []
+        return out, rows, _counts(rows), []
 
 
 def unify_symbols(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:

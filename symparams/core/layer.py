@@ -299,6 +299,14 @@ class Layer:
     def has_torch_module(cls) -> bool:
         return cls.to_torch is not Layer.to_torch
 
+    # -- compute ----------------------------------------------------------------------
+    def macs(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Multiply–accumulates of one forward pass of one sample (one MAC is one multiply
+        and one add, as fvcore and torchvision count; PyTorch's ``FlopCounterMode`` counts
+        two FLOPs each).  Bias additions, normalisations, activations, pooling and other
+        element-wise work are not MACs: 0 by default."""
+        return sp.Integer(0)
+
     # -- worked solutions (the pieces are in symparams.core.working) ------------------
     def worked_sizes(self, row: Any) -> list:
         """The steps that compute the output size of this layer at a numeric ``row``

@@ -14,6 +14,8 @@ from typing import Any, Mapping
 
 from symparams.core.errors import printable
 from symparams.export import register_format
+from symparams.export.costs import CONVENTION as COST_CONVENTION
+from symparams.export.costs import cost_names, headings, row_values, total_values
 from symparams.export.latex import CONVENTION_TEXT, LayerSum, layer_params_expr, printer, \
     shape_tex, total_tex
 
@@ -36,22 +38,34 @@ def _cell(text: str) -> str:
 @register_format("markdown")
 def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] | None = None,
                 symbol: str = "P", mul_symbol: str | None = None,
-                symbol_names: Mapping[str, str] | None = None, **_options: Any) -> str:
+                symbol_names: Mapping[str, str] | None = None, costs: Any = None,
+                **_options: Any) -> str:
     """The table, the total as ``$$ … $$``, the legend and the conditions; ``worked=True``
     appends the worked solution (it needs numbers)."""
     p = printer(mul_symbol=mul_symbol, symbol_names=symbol_names)
     d = derivation
     out = [f"## {md_escape(d.network.name)}", ""] if d.network.name else []
-    out += ["| Layer | Kind | Output shape | Parameters |", "|---|---|---|---:|",
-            f"| input | input | ${_cell(shape_tex(d.input_shape, p))}$ | 0 |"]
+    names = cost_names(costs)
+    extra = "".join(f" {h} |" for h in headings(names))
+
+    def cell(value) -> str:
+        return str(value) if value.is_Integer else f"${_cell(p.doprint(value))}$"
+
+    out += ["| Layer | Kind | Output shape | Parameters |" + extra,
+            "|---|---|---|---:|" + "---:|" * len(names),
+            f"| input | input | ${_cell(shape_tex(d.input_shape, p))}$ | 0 |"
+            + "".join(f" {cell(d.input_shape.size()) if n == 'activations' else 0} |"
+                      for n in names)]
     for r in d.rows:
         params = str(r.params) if r.params.is_Integer else \
             f"${_cell(p.doprint(layer_params_expr(r)))}$"
         out.append(f"| {md_escape(r.name)} | {md_escape(r.kind)} | ${_cell(shape_tex(r.output_shape, p))}$ "
-                   f"| {params} |")
-    for label, value in _totals(d):
+                   f"| {params} |" + "".join(f" {cell(v)} |" for v in row_values(r, names)))
+    cost_totals = "".join(f" **{cell(v)}** |" for _, v in total_values(d, names))
+    for i, (label, value) in enumerate(_totals(d)):
         text = str(value) if value.is_Integer else f"${_cell(p.doprint(value))}$"
-        out.append(f"| **{label}** | | | **{text}** |")
+        out.append(f"| **{label}** | | | **{text}** |" + (cost_totals if i == 0
+                                                          else " |" * len(names)))
     out += ["", "$$", total_tex(d, p, symbol, values=values), "$$", ""]
     legend = [(s, t) for s, t in d.legend if s in d.free_symbols]
     if legend:
@@ -60,6 +74,8 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
         out += [f"- ${p.doprint(s)}$: {md_escape(t)}" for s, t in legend]
         out.append("")
     out.append(CONVENTION_TEXT[d.convention])
+    if names:
+        out += ["", f"Costs: {COST_CONVENTION}."]
     if d.conditions:
         out += ["", "The formulas hold when", ""]
         out += [f"- ${p.doprint(c.relation)}$ ({md_escape(c.tag)})" for c in d.conditions]

@@ -6,14 +6,17 @@ every non-printable character, so neither can drive a terminal."""
 
 from __future__ import annotations
 
-from symparams.core.provided import provide
-
 import json
+from typing import Any
 
 import sympy as sp
 
+from symparams.core.derivation import jsonable
 from symparams.core.errors import printable
+from symparams.core.provided import provide
 from symparams.export import register_format
+from symparams.export.costs import CONVENTION as COST_CONVENTION
+from symparams.export.costs import cost_names, headings, row_values, total_values
 
 CONVENTION_NOTES = {
     "pytorch": "PyTorch convention: BatchNorm running statistics are buffers, not parameters",
@@ -53,13 +56,16 @@ def _blocks(rows: list[list[str]]) -> list[str]:
 
 
 @register_format("text")
-def to_text(derivation, **_options) -> str:
-    """The per-layer table, the totals, the symbol legend and the conditions."""
+def to_text(derivation, *, costs: Any = None, **_options) -> str:
+    """The per-layer table, the totals, the symbol legend and the conditions;
+    ``costs`` (``"macs,flops,activations"``) adds their columns and totals."""
     d = derivation
-    rows = [["Layer", "Kind", "Output shape", "Params"],
-            ["input", "input", str(d.input_shape), "0"]]
-    rows += [[r.name, r.kind, str(r.output_shape), number(r.params, factor=True)]
-             for r in d.rows]
+    names = cost_names(costs)
+    rows = [["Layer", "Kind", "Output shape", "Params", *headings(names)],
+            ["input", "input", str(d.input_shape), "0",
+             *("0" if n != "activations" else number(d.input_shape.size()) for n in names)]]
+    rows += [[r.name, r.kind, str(r.output_shape), number(r.params, factor=True),
+              *(number(v, factor=True) for v in row_values(r, names))] for r in d.rows]
     rows = [[printable(cell) for cell in r] for r in rows]  # widths of what is shown
     out = [d.network.name] if d.network.name else []
     table = text_table(rows)
@@ -67,7 +73,11 @@ def to_text(derivation, **_options) -> str:
     out.append(f"Total params: {number(d.total)}")
     out.append(f"Trainable params: {number(d.trainable)}")
     out.append(f"Non-trainable params: {number(d.non_trainable)}")
+    for label, value in total_values(d, names):
+        out.append(f"Total {label}: {number(value)}")
     out.append(f"({CONVENTION_NOTES[d.convention]}; shapes are channels-last)")
+    if names:
+        out.append(f"({COST_CONVENTION})")
     legend = [(s, t) for s, t in d.legend if s in d.free_symbols]
     if legend:
         width = max(len(printable(s.name)) for s, _ in legend)
@@ -80,10 +90,19 @@ def to_text(derivation, **_options) -> str:
 
 
 @register_format("json")
-def to_json(derivation, **_options) -> str:
+def to_json(derivation, *, costs: Any = None, **_options) -> str:
     """One JSON object: ``layers``, ``total``, ``trainable``, ``non_trainable``,
-    ``symbols``, ``conditions`` (numbers as integers, formulas as sympy text)."""
-    text = json.dumps(derivation.to_dict(), indent=2, ensure_ascii=False)
+    ``symbols``, ``conditions`` (numbers as integers, formulas as sympy text); with
+    ``costs``, each layer and the whole get ``macs``, ``flops``, ``activations``."""
+    data = derivation.to_dict()
+    names = cost_names(costs)
+    if names:
+        for layer, row in zip(data["layers"], derivation.rows):
+            layer.update(zip(names, (jsonable(v) for v in row_values(row, names))))
+        data["costs"] = {n: jsonable(v)
+                         for n, (_, v) in zip(names, total_values(derivation, names))}
+        data["cost_convention"] = COST_CONVENTION
+    text = json.dumps(data, indent=2, ensure_ascii=False)
     # json.dumps escapes only U+0000-U+001F; escape DEL, C1 controls (U+009B starts an
     # ANSI sequence), line separators and the like too; they only occur inside strings
     return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1]

@@ -85,6 +85,16 @@ class Attention(Layer):
                         f"({brief(self.kv_heads)}) must divide the heads ({brief(h)})"))
         return out
 
+    def macs(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """The four projections on each of the ``T`` positions, then ``T²·h·k`` for the
+        scores and ``T²·h·v`` for their weighted sum of the values (softmax and scaling
+        are not MACs)."""
+        shape = in_shapes[0]
+        t, d, h = shape.spatial[0], shape.channels, self.heads
+        kv, k, v = self._sizes(shape)
+        projections = t * d * (h * k + kv * k + kv * v) + t * h * v * d
+        return projections + t * t * h * (k + v)
+
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("MultiheadAttention",)
     torch_tuple_output = True

@@ -79,6 +79,11 @@ class Conv(Layer):
                             f"groups ({brief(self.groups)}) must divide the {what} ({brief(c)})"))
         return out
 
+    def macs(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Each output element: ``k_h × k_w × c_in / g`` multiply–accumulates."""
+        k, *_ = self._axes(in_shapes[0])
+        return out_shape.size() * sp.Mul(*k) * in_shapes[0].channels / self.groups
+
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("Conv1d", "Conv2d", "Conv3d")
 

@@ -127,6 +127,11 @@ class ConvTranspose(Layer):
         w = Weight("W", (*k, self.filters / self.groups, in_shape.channels))
         return (w, Weight("b", (self.filters,))) if self.bias else (w,)
 
+    def macs(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Each input element meets ``k_h × k_w × filters / g`` weights."""
+        k, *_ = self._axes(in_shapes[0])
+        return in_shapes[0].size() * sp.Mul(*k) * self.filters / self.groups
+
     def conditions(self, in_shape: Shape) -> list[tuple[sp.Basic, str]]:
         k, s, p, d, a = self._axes(in_shape)
         out: list[tuple[sp.Basic, str]] = []

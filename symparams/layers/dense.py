@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sympy as sp
+
 from symparams.core.errors import ShapeError
 from symparams.core.working import Step, add, integer, mul
 from symparams.core.layer import Layer, Weight, hyper, register
@@ -43,6 +45,10 @@ class Dense(Layer):
     def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
         w = Weight("W", (in_shape.channels, self.units))
         return (w, Weight("b", (self.units,))) if self.bias else (w,)
+
+    def macs(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """``n_in × units`` per position (one position for a vector)."""
+        return in_shapes[0].size() * self.units
 
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("Linear",)

@@ -59,6 +59,10 @@ class EncoderLayer(Layer):
     def conditions(self, in_shape: Shape) -> list[tuple[sp.Basic, str]]:
         return self._parts()[0].conditions(in_shape)
 
+    def macs(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        attention, feedforward, _ = self._parts()
+        return attention.macs(in_shapes, out_shape) + feedforward.macs(in_shapes, out_shape)
+
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("TransformerEncoderLayer",)
 

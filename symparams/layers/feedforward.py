@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sympy as sp
+
 from symparams.core.layer import REGISTRY, Layer, Weight, hyper, register
 from symparams.core.shape import Shape
 from symparams.core.working import Step, add, integer, mul
@@ -55,6 +57,10 @@ class FeedForward(Layer):
             ws += ([Weight("b_g", (f,))] if self.gated else []) + [Weight("b_1", (f,)),
                                                                    Weight("b_2", (d,))]
         return tuple(ws)
+
+    def macs(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """``d × f`` per matrix (two, or three when gated) at each position."""
+        return in_shapes[0].size() * self.hidden * (3 if self.gated else 2)
 
     # -- PyTorch (a Sequential of Linear, activation, Linear; gated: a small module) ----
     def to_torch(self, nn: Any, row: Any) -> Any:

@@ -141,6 +141,18 @@ class Recurrent(Layer):
                                       conventions=keras_only))
         return tuple(out)
 
+    def macs(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """At each of the ``T`` steps, per layer and direction, ``G·h`` gates over the
+        input and the state (``G·h·(x + r)``), and the projection ``p·h`` if any."""
+        shape = in_shapes[0]
+        h, gates, proj, state = self.units, self.gates, self._proj(), self._state()
+        d = self.directions
+        per_step = sp.Integer(0)
+        for _, lead, x in self._groups(shape.channels, d * state):
+            copies = lead[0] if lead else 1
+            per_step += copies * d * (gates * h * (x + state) + proj * h)
+        return shape.spatial[0] * per_step
+
     def _keras_two_biases(self) -> bool:
         return False
 

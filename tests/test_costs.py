@@ -1,0 +1,207 @@
+"""Compute and memory (issue 12): MACs against PyTorch's FlopCounterMode, the published
+ResNet-50 figure, the scaling-law papers' formulas, and ZeRO's and Korthikanti et al.'s
+memory accounting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+import symparams
+from symparams.cli import main
+from tests.torch_required import examples, require_torch, require_torchvision
+
+ZOO = Path(symparams.__file__).parent / "zoo"
+
+
+def zoo(stem: str):
+    return symparams.load(ZOO / f"{stem}.toml").derive()
+
+
+def counted_flops(torch, model, x) -> int:
+    """FLOPs by PyTorch's FlopCounterMode (2 per multiply–accumulate of convolutions and
+    matrix products); attention through the math kernel, whose matrix products it counts."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
+        model(x)
+    return counter.get_total_flops()
+
+
+def test_mac_of_a_convolution_is_the_textbook_one():
+    d = symparams.parse("I(28x28x1)-C(4,5)").derive()
+    assert d.macs == 24 * 24 * 4 * (5 * 5 * 1) == 57_600
+    assert d.flops() == 115_200 and d.flops(per_mac=1) == 57_600
+
+
+def test_resnet50_is_torchvisions_4_09_gmacs():
+    """torchvision's table gives ResNet-50 4.09 "GFLOPS", which are MACs."""
+    d = zoo("resnet_bottleneck").subs(dict(n=224, L1=3, L2=4, L3=6, L4=3))
+    assert round(int(d.macs) / 1e9, 2) == 4.09
+
+
+def test_resnet50_macs_equal_flop_counter_mode():
+    torch = require_torch()
+    tv = require_torchvision()
+    with torch.device("meta"):
+        model = tv.models.resnet50()
+        flops = counted_flops(torch, model, torch.zeros(1, 3, 224, 224))
+    d = zoo("resnet_bottleneck").subs(dict(n=224, L1=3, L2=4, L3=6, L4=3))
+    assert flops == 2 * d.macs
+
+
+CNN_LAYERS = st.sampled_from([
+    "C({c},{k},s={s},p={p})", "C({c},{k},d=2,p={p})", "C({c},1)", "P(2)", "B", "A(relu)",
+    "convtranspose({c},{k},s={s})", "Z(1)"])
+
+
+@st.composite
+def cnn_specs(draw):
+    layers = []
+    for _ in range(draw(st.integers(1, 4))):
+        layers.append(draw(CNN_LAYERS).format(c=draw(st.integers(1, 6)), k=draw(st.integers(1, 3)),
+                                              s=draw(st.integers(1, 2)), p=draw(st.integers(0, 1))))
+    tail = draw(st.sampled_from(["", "-G(avg)-O(3)", "-F-H(5)"]))
+    return f"I({draw(st.integers(8, 14))}x{draw(st.integers(8, 14))}x{draw(st.integers(1, 3))})-" \
+        + "-".join(layers) + tail
+
+
+@settings(deadline=None, max_examples=examples(40))
+@given(cnn_specs())
+def test_macs_of_random_cnns_equal_flop_counter_mode(spec):
+    torch = require_torch()
+    from symparams.interop import to_torch
+
+    try:
+        d = symparams.parse(spec).derive()
+    except symparams.SymparamsError:
+        return  # an impossible network: no count to compare
+    model = to_torch(d)
+    shape = tuple(int(v) for v in d.input_shape.channels_first())
+    with torch.no_grad():
+        assert counted_flops(torch, model, torch.zeros(1, *shape)) == 2 * d.macs, spec
+
+
+@pytest.mark.parametrize("spec", [
+    "I(10 x 16, sequence=true)-MHA(4)",
+    "I(10 x 16, sequence=true)-MHA(4, kv=2, key_dim=8, value_dim=6, bias=false)",
+    "I(7 x 12, sequence=true)-MHA(6, kv=1)",
+    "I(10 x 16, sequence=true)-FF(32)-FF(24, gated=true, bias=false)",
+    "I(10 x 16, sequence=true)-encoderlayer(4, 32)",
+    "I(10 x 16, sequence=true)-[LN-MHA(2)]+-[LN-FF(64)]+-O(11)",
+    "I(9, sequence=true)-E(20, 8)-positions(9)-MHA(2)-O(20)",
+])
+def test_macs_of_sequence_layers_equal_flop_counter_mode(spec):
+    torch = require_torch()
+    from symparams.interop import to_torch
+
+    d = symparams.parse(spec).derive()
+    model = to_torch(d)  # training mode: the encoder layer's plain (counted) path
+    ids = d.input_shape.is_vector
+    x = torch.zeros((1, *(int(v) for v in d.input_shape.channels_first())),
+                    dtype=torch.long if ids else torch.float32)
+    assert counted_flops(torch, model, x) == 2 * d.macs
+
+
+def test_attention_macs_closed_form():
+    """Projections T·d·(hk + 2·h_kv·k) + T·hk·d, scores and weighted sum T²·h·(k + k)."""
+    d = symparams.parse("I(T x d, sequence=true)-MHA(h, kv=g)").derive()
+    T, dd, h, g = (d.symbols[n] for n in ("T", "d", "h", "g"))
+    k = dd / h
+    assert sp.simplify(d.macs - (T * dd * (h * k + 2 * g * k) + T * h * k * dd
+                                 + T**2 * h * 2 * k)) == 0
+
+
+@pytest.mark.parametrize("kind, gates", [("rnn", 1), ("lstm", 4), ("gru", 3)])
+def test_recurrent_macs_follow_the_equations(kind, gates):
+    """PyTorch's equations: each step, G gates of W_ih x + W_hh h (G·h·(x + h) MACs);
+    stacked layers read D·h; both directions run."""
+    d = symparams.parse(f"I(T x i, sequence=true)-{kind}(h, num_layers=2, "
+                        "bidirectional=true)").derive()
+    T, i, h = (d.symbols[n] for n in ("T", "i", "h"))
+    first = 2 * gates * h * (i + h)
+    second = 2 * gates * h * (2 * h + h)
+    assert sp.expand(d.macs - T * (first + second)) == 0
+
+
+def test_gpt2_forward_compute_against_kaplan():
+    """Kaplan et al. 2020: forward FLOPs per token ≈ 2N + 2 n_layer n_ctx d_model with N
+    the non-embedding parameters (12 L d²). The exact count adds the de-embedding 2Vd
+    and the weighted sum of the values 2 L T d (Kaplan counts only the scores)."""
+    d = zoo("gpt2")
+    T, V, dd, L = (d.symbols[n] for n in ("T", "V", "d", "L"))
+    per_token = d.flops() / T
+    kaplan = 2 * (12 * L * dd**2) + 2 * L * T * dd
+    assert sp.expand(per_token - kaplan - (2 * V * dd + 2 * L * T * dd)) == 0
+    small = {T: 1024, V: 50257, dd: 768, L: 12}
+    assert 0.6 < float((kaplan / per_token).subs(small)) < 1  # the same order
+
+
+def test_training_iteration_flops_against_narayanan():
+    """Narayanan et al. 2021: 96 B s l h² (1 + s/6h + V/16lh) FLOPs per iteration for GPT
+    layers with d_ff = 4h: the transformer layers four forward passes' worth (forward,
+    recomputation, backward twice), the output logits three (not recomputed)."""
+    d = zoo("gpt2")
+    T, V, h, L = (d.symbols[n] for n in ("T", "V", "d", "L"))
+    B = sp.Symbol("B", positive=True)
+    narayanan = 96 * B * T * L * h**2 * (1 + T / (6 * h) + V / (16 * L * h))
+    logits = 2 * d.rows[-1].macs  # the output layer, tied to the embedding
+    iteration = B * (4 * (d.flops() - logits) + 3 * logits)
+    assert sp.simplify(iteration - narayanan) == 0
+    gpt3 = {T: 2048, V: 51200, h: 12288, L: 96, B: 1536}
+    assert int(iteration.subs(gpt3)) == int(narayanan.subs(gpt3))
+
+
+def test_model_states_follow_zero():
+    """ZeRO: mixed-precision Adam keeps 16Ψ bytes: 120 GB for Ψ = 7.5B."""
+    P = sp.Symbol("P")
+    from symparams.algebra.memory import model_states
+
+    assert model_states(P, "adam", "mixed")["total"] == 16 * P
+    assert model_states(7_500_000_000, "adam", "mixed")["total"] == 120 * 10**9
+    assert model_states(P, "adam", "fp32")["total"] == 16 * P
+    assert model_states(P, "sgd", "fp32")["total"] == 8 * P
+    assert model_states(P, "momentum", "fp32")["total"] == 12 * P
+    frozen = symparams.parse("I(8)-H(4,trainable=false)-O(2)").derive()
+    states = frozen.training_memory("sgd", "fp32")
+    assert states["weights"] == 4 * (36 + 10) and states["gradients"] == 4 * 10
+    with pytest.raises(symparams.SpecError, match="optimizer"):
+        model_states(P, "lion")
+
+
+def test_transformer_activations_follow_korthikanti():
+    """s b h (34 + 5 a s / h) bytes per layer at 16-bit; 34 sbh selective; 2 sbh full."""
+    d = zoo("gpt2")
+    T, dd, h, L = (d.symbols[n] for n in ("T", "d", "h", "L"))
+    b = sp.Symbol("b", integer=True, positive=True)
+    per_layer = T * b * dd * (34 + 5 * h * T / dd)
+    assert sp.simplify(d.transformer_activation_memory("b") - L * per_layer) == 0
+    assert sp.simplify(d.transformer_activation_memory("b", "selective") - L * 34 * T * b * dd) == 0
+    assert sp.simplify(d.transformer_activation_memory("b", "full") - L * 2 * T * b * dd) == 0
+    gpt3 = {T: 2048, dd: 12288, h: 96, L: 96}
+    assert d.transformer_activation_memory(1).subs(gpt3) == 96 * 2048 * 12288 * (34 + 5 * 96 * 2048 // 12288)
+
+
+def test_activation_sizes():
+    d = symparams.parse("I(28x28x1)-C(4,5)-P(2)-H(10)").derive()
+    assert [r.activations for r in d.rows] == [2304, 576, 576, 10]
+    assert d.activations == 2304 + 576 + 576 + 10
+
+
+def test_cli_costs_columns(capsys):
+    assert main(["derive", "I(28x28x1)-C(4,5)-P(2)-H(10)", "--costs", "macs,flops,activations"]) == 0
+    out = capsys.readouterr().out
+    assert "57,600" in out and "Total MACs: 63,360" in out and "Total FLOPs: 126,720" in out
+    assert "FlopCounterMode" in out
+    assert main(["derive", "I(28x28x1)-C(4,5)-P(2)-H(10)", "--costs", "macs", "--format",
+                 "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["costs"] == {"macs": 63360} and data["layers"][0]["macs"] == 57600
+    assert main(["derive", "I(28x28x1)-C(4,5)", "--costs", "watts"]) == 2
+    assert "unknown cost 'watts'" in capsys.readouterr().err
+    assert main(["derive", "I(28x28x1)-C(4,5)", "--costs", "macs", "--format", "latex"]) == 2
