@@ -35,6 +35,9 @@ def add_command(sub) -> None:
     goal.add_argument("--min-params", type=_integer, metavar="N",
                       help="smallest value with total >= N")
     goal.add_argument("--equals", type=_integer, metavar="N", help="smallest value with total == N")
+    p.add_argument("--of", choices=("params", "macs", "flops", "activations"), default="params",
+                   help="the quantity the bound is on (default: params): 'the widest layer "
+                        "under 1 GFLOP' is --of flops --max-params 1000000000")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_solve)
 
@@ -54,7 +57,8 @@ def add_command(sub) -> None:
 
 def _solve(args: argparse.Namespace) -> str:
     solution = derivation_from_args(args).solve(args.for_, max_params=args.max_params,
-                                       min_params=args.min_params, equals=args.equals)
+                                                min_params=args.min_params, equals=args.equals,
+                                                of=args.of)
     if args.format == "json":
         return json.dumps(solution.to_dict()) + "\n"
     return str(solution)

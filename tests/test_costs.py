@@ -205,3 +205,21 @@ def test_cli_costs_columns(capsys):
     assert main(["derive", "I(28x28x1)-C(4,5)", "--costs", "watts"]) == 2
     assert "unknown cost 'watts'" in capsys.readouterr().err
     assert main(["derive", "I(28x28x1)-C(4,5)", "--costs", "macs", "--format", "latex"]) == 2
+
+
+def test_solve_bounds_a_cost(capsys):
+    """The widest layer under 1 GFLOP: 2 × (224² × c × 27 + 224² × c × 9c + 10c)."""
+    def flops(c: int) -> int:
+        return 2 * (224 * 224 * c * 3 * 9 + 224 * 224 * c * c * 9 + c * 10)
+
+    d = symparams.parse("I(224x224x3)-C(c,3,p=1)-C(c,3,p=1)-G(avg)-O(10)").derive()
+    solution = d.solve("c", max_params=10**9, of="flops")
+    assert solution.value == max(c for c in range(1, 100) if flops(c) <= 10**9) == 31
+    assert solution.total == flops(31) and solution.quantity == "FLOPs"
+    assert main(["solve", "I(224x224x3)-C(c,3,p=1)-C(c,3,p=1)-G(avg)-O(10)", "--for", "c",
+                 "--of", "macs", "--max-params", str(10**9)]) == 0
+    assert "MACs" in capsys.readouterr().out
+    ids = symparams.parse("I(n, sequence=true)-E(5, 4)").derive()  # 20 parameters, any n
+    with pytest.raises(symparams.SpecError, match="the total does not depend on n"):
+        ids.solve("n", max_params=10)
+    assert ids.solve("n", max_params=400, of="activations").value == 100  # 4n elements

@@ -53,6 +53,8 @@ class Solution:
     goal: str
     neighbour: tuple[int, int | None] | None = None
     checked_up_to: int | None = None
+    quantity: str = "total"
+    """What was bounded: ``"total"`` (parameters), or ``"MACs"``, ``"FLOPs"`` …"""
 
     def to_dict(self) -> dict[str, int | str]:
         out: dict[str, int | str] = {"symbol": self.symbol, "value": self.value, "total": self.total}
@@ -61,7 +63,7 @@ class Solution:
         return out
 
     def __str__(self) -> str:
-        text = f"{self.symbol} = {self.value}  (total {self.total:,}; {self.goal})"
+        text = f"{self.symbol} = {self.value}  ({self.quantity} {self.total:,}; {self.goal})"
         if self.neighbour is not None:
             v, t = self.neighbour
             text += (f"\n{self.symbol} = {v} is not valid" if t is None
@@ -69,17 +71,26 @@ class Solution:
         return text + "\n"
 
 
+QUANTITIES = {"params": ("total", lambda d: d.total), "macs": ("MACs", lambda d: d.macs),
+              "flops": ("FLOPs", lambda d: d.flops()),
+              "activations": ("activations", lambda d: d.activations)}
+"""What ``solve`` bounds: the parameters (default) or a cost (docs/costs.md)."""
+
+
 class _Problem:
-    def __init__(self, derivation: "Derivation", symbol):
+    def __init__(self, derivation: "Derivation", symbol, of: str = "params"):
         (self.x,) = symbols_of(derivation, symbol)
         others = derivation.free_symbols - {self.x}
         if others:
             raise MissingValueError("solving needs values for every other symbol: " + ", ".join(
                 f"{s.name} ({derivation.describe(s) or 'no description'})"
                 for s in sort_symbols(others)))
-        if self.x not in derivation.total.free_symbols:
-            raise SpecError(f"the total does not depend on {self.x.name}")
-        self.total = derivation.total
+        if of not in QUANTITIES:
+            raise SpecError(f"unknown quantity {of!r}; one of {', '.join(QUANTITIES)}")
+        self.quantity, quantity = QUANTITIES[of]
+        self.total = quantity(derivation)
+        if self.x not in self.total.free_symbols:
+            raise SpecError(f"the {self.quantity} does not depend on {self.x.name}")
         self.conditions = [c.relation for c in derivation.conditions]
         self.values, self.bounds = compile_exprs([self.total] + self.conditions, [self.x])
         self.lo = 1 if self.x.is_positive else 0
@@ -336,9 +347,11 @@ def _hits(p: _Problem, a: int, b: int, goal: Callable) -> np.ndarray:
 
 
 def solve(derivation: "Derivation", for_, *, max_params: int | None = None,
-          min_params: int | None = None, equals: int | None = None) -> Solution:
+          min_params: int | None = None, equals: int | None = None,
+          of: str = "params") -> Solution:
     """Answer one of: largest value with total <= max_params, smallest with
-    total >= min_params, smallest with total == equals."""
+    total >= min_params, smallest with total == equals; ``of`` bounds another quantity
+    than the parameters: ``"macs"``, ``"flops"`` or ``"activations"``."""
     given = {k: v for k, v in (("max_params", max_params), ("min_params", min_params),
                                ("equals", equals)) if v is not None}
     if len(given) != 1:
@@ -349,7 +362,7 @@ def solve(derivation: "Derivation", for_, *, max_params: int | None = None,
     bound = int(bound)
     if bound.bit_length() > 3322:
         raise SpecError(f"{kind} has more than 1,000 digits")
-    p = _Problem(derivation, for_)
+    p = _Problem(derivation, for_, of)
     goal = {"max_params": lambda t: t <= bound, "min_params": lambda t: t >= bound,
             "equals": lambda t: t == bound}[kind]  # on arrays: element-wise
     proof = _proof(p)
@@ -404,10 +417,10 @@ def _in_tail(p: _Problem, proof: _Proof, kind: str, bound: int, goal: Callable) 
     return int(xs[0]) if len(xs) else None
 
 
-def _goal(kind: str, bound: int, checked_up_to: int | None = None) -> str:
-    text = {"max_params": f"the largest value with total <= {bound:,}",
-            "min_params": f"the smallest value with total >= {bound:,}",
-            "equals": f"the smallest value with total = {bound:,}"}[kind]
+def _goal(kind: str, bound: int, checked_up_to: int | None = None, what: str = "total") -> str:
+    text = {"max_params": f"the largest value with {what} <= {bound:,}",
+            "min_params": f"the smallest value with {what} >= {bound:,}",
+            "equals": f"the smallest value with {what} = {bound:,}"}[kind]
     if checked_up_to is not None:
         text += f" up to {checked_up_to:,}; larger values were not checked"
     return text
@@ -416,7 +429,8 @@ def _goal(kind: str, bound: int, checked_up_to: int | None = None) -> str:
 def _no_solution(p: _Problem, kind: str, bound: int) -> str:
     if kind == "equals":
         return f"no valid integer {p.x.name} gives exactly {bound:,}"
-    return f"no valid integer {p.x.name} gives a total {GOALS[kind]} {bound:,}"
+    what = "a total" if p.quantity == "total" else p.quantity
+    return f"no valid integer {p.x.name} gives {what} {GOALS[kind]} {bound:,}"
 
 
 def _checked(p: _Problem, value: int, kind: str, bound: int,
@@ -429,5 +443,5 @@ def _checked(p: _Problem, value: int, kind: str, bound: int,
                              f"(total {total}); please report it")
     nxt = value + (1 if kind == "max_params" else -1)
     neighbour = (nxt, p.f(nxt) if p.ok(nxt) else None) if nxt >= p.lo else None
-    return Solution(p.x.name, value, total, _goal(kind, bound, checked_up_to), neighbour,
-                    checked_up_to)
+    return Solution(p.x.name, value, total, _goal(kind, bound, checked_up_to, p.quantity),
+                    neighbour, checked_up_to, p.quantity)

@@ -402,12 +402,14 @@ class Derivation:
         return diff(self, symbol, discrete)
 
     def solve(self, for_: sp.Symbol | str, *, max_params: int | None = None,
-              min_params: int | None = None, equals: int | None = None):
+              min_params: int | None = None, equals: int | None = None, of: str = "params"):
         """The largest value of ``for_`` with total <= max_params (or the smallest with
-        total >= min_params, or == equals), other symbols set: a ``Solution``."""
+        total >= min_params, or == equals), other symbols set: a ``Solution``.  ``of``
+        bounds a cost instead of the parameters: ``"macs"``, ``"flops"``, ``"activations"``."""
         from symparams.algebra.solve import solve
 
-        return solve(self, for_, max_params=max_params, min_params=min_params, equals=equals)
+        return solve(self, for_, max_params=max_params, min_params=min_params, equals=equals,
+                     of=of)
 
     def sweep(self, invalid: str = "error", max_points: int | None = None, **grids: Any):
         """Exact totals over the Cartesian product of integer grids, e.g.
