@@ -223,3 +223,15 @@ def test_solve_bounds_a_cost(capsys):
     with pytest.raises(symparams.SpecError, match="the total does not depend on n"):
         ids.solve("n", max_params=10)
     assert ids.solve("n", max_params=400, of="activations").value == 100  # 4n elements
+
+
+def test_worked_solution_writes_the_macs_as_a_textbook_does(capsys):
+    assert main(["derive", "I(28x28x1)-C(4,5)-P(2)-H(10)", "--format", "worked",
+                 "--costs", "macs"]) == 0
+    out = capsys.readouterr().out
+    assert r"24 \times 24 \times 4 \times (5 \times 5 \times 1) = 57600" in out  # 24·24·4·25
+    assert r"576 \times 10 = 5760" in out
+    assert r"**Total MACs:** $57600 + 5760 = 63360$" in out
+    grouped = symparams.parse("I(8x8x4)-C(6,3,g=2)-G(avg)-O(2)").derive()
+    text = grouped.worked(costs=("macs",))
+    assert r"6 \times 6 \times 6 \times (3 \times 3 \times 4 / 2) = 3888" in text  # 216 · 18

@@ -318,6 +318,11 @@ class Layer:
         (``(n × m × l + 1) × k``); None for the sum of the weight shapes."""
         return None
 
+    def worked_macs(self, row: Any) -> list | None:
+        """The steps that compute the multiply–accumulates as a textbook writes them
+        (``24 × 24 × 4 × (5 × 5 × 1)``); None for the derived value as it is."""
+        return None
+
     def __post_init__(self) -> None:
         self._check_options()
         for f in fields(self):

@@ -34,6 +34,8 @@ class Term:
     def value(self) -> Fraction:
         if self.op == "num":
             return Fraction(self.args[0])
+        if self.op == "()":
+            return self.args[0].value()
         vals = [a.value() for a in self.args]
         if self.op == "floor":
             return Fraction(vals[0].numerator // vals[0].denominator)
@@ -47,6 +49,8 @@ class Term:
     def tex(self, times: str = r"\times") -> str:
         if self.op == "num":
             return str(self.args[0])
+        if self.op == "()":
+            return f"({self.args[0].tex(times)})"
         if self.op in ("floor", "ceil"):
             left, right = (r"\lfloor", r"\rfloor") if self.op == "floor" else (r"\lceil", r"\rceil")
             return f"{left} {self.args[0].tex(times)} {right}"
@@ -84,6 +88,11 @@ def mul(*a: Any) -> Term:
 
 def div(*a: Any) -> Term:
     return _op("/", *a)
+
+
+def group(a: Term) -> Term:
+    """``a`` in parentheses, as a textbook groups a factor: ``24 × 24 × 4 × (5 × 5 × 1)``."""
+    return Term("()", (a,))
 
 
 def floor(a: Term) -> Term:

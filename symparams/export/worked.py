@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import sympy as sp
 
 from symparams.core.errors import MissingValueError
-from symparams.core.working import Step, add, integer, mul, sub
+from symparams.core.working import Step, add, integer, mul, num, sub
 from symparams.core.provided import provide
 from symparams.export import register_format
 
@@ -87,9 +87,24 @@ class LayerSolution:
     steps: list[Step]
 
 
-def solve(derivation, values: Mapping[str, Any] | None = None) -> tuple[list[LayerSolution], list[Step]]:
+def mac_steps(row) -> list[Step]:
+    """The multiply–accumulates of a row with any: its layer kind's textbook form
+    (``24 × 24 × 4 × (5 × 5 × 1)``), else the value as derived."""
+    if row.layer.composite or row.macs == 0:
+        return []
+    steps = row.layer.worked_macs(row)
+    if steps is None or any(step.working.value() != step.value for step in steps):
+        value = integer(row.macs)
+        return [Step(row.name, "MACs", r"\text{MACs}", "multiply–accumulates, as derived",
+                     num(value), value)]
+    return steps
+
+
+def solve(derivation, values: Mapping[str, Any] | None = None, *, macs: bool = False
+          ) -> tuple[list[LayerSolution], list[Step]]:
     """The worked steps of every row, then the closing sums (total, and trainable and
-    non-trainable when they differ)."""
+    non-trainable when they differ); ``macs`` adds each row's multiply–accumulates and
+    their sum."""
     d = derivation.subs(values) if values else derivation
     if not d.is_numeric():
         try:
@@ -98,8 +113,11 @@ def solve(derivation, values: Mapping[str, Any] | None = None) -> tuple[list[Lay
             raise MissingValueError(f"a worked solution needs numbers: {err} "
                                     "(give them with --set NAME=VALUE)") from None
     layers = [LayerSolution(r, composite_steps(r) if r.layer.composite else
-                            size_steps(r) + param_steps(r, d.convention)) for r in d.all_rows()]
+                            size_steps(r) + param_steps(r, d.convention)
+                            + (mac_steps(r) if macs else [])) for r in d.all_rows()]
     closing = [_sum_step("total parameters", [r.params for r in d.rows], d.total)]
+    if macs:
+        closing.append(_sum_step("total MACs", [r.macs for r in d.rows], d.macs))
     if d.non_trainable != 0:
         closing.append(_sum_step("trainable", [r.trainable for r in d.rows], d.trainable))
         closing.append(_sum_step("non-trainable", [r.non_trainable for r in d.rows],
@@ -162,10 +180,11 @@ def _layer_line(row, times: str) -> str:
 
 @register_format("worked")
 def worked_markdown(derivation, values: Mapping[str, Any] | None = None, *,
-                    mul_symbol: str | None = None, **_options: Any) -> str:
-    """The worked solution in Markdown with ``$…$`` maths, one numbered item per layer."""
+                    mul_symbol: str | None = None, costs: Any = None, **_options: Any) -> str:
+    """The worked solution in Markdown with ``$…$`` maths, one numbered item per layer;
+    ``costs`` with ``macs`` (or ``flops``) adds the multiply–accumulates."""
     times = r"\cdot" if mul_symbol in ("dot", "cdot") else r"\times"
-    layers, closing = solve(derivation, values)
+    layers, closing = solve(derivation, values, macs=bool({"macs", "flops"} & set(costs or ())))
     from symparams.export.markdown import md_escape
 
     name = md_escape(derivation.network.name or "")
@@ -178,7 +197,7 @@ def worked_markdown(derivation, values: Mapping[str, Any] | None = None, *,
             out.append("   - " + _no_weights(sol.row, md_escape))
     out.append("")
     for s in closing:
-        out.append(f"**{s.what.capitalize()}:** ${s.math(times)}$" + "  ")
+        out.append(f"**{s.what[:1].upper() + s.what[1:]}:** ${s.math(times)}$" + "  ")
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import sympy as sp
 
 from symparams.core.framework import axes_of, ints, one_value, padded, same_pads
-from symparams.core.working import (Step, add, axis_steps, axis_value, div, integer, mul,
-                                     window_term)
+from symparams.core.working import (Step, add, axis_steps, axis_value, div, group, integer,
+                                     mul, window_term)
 from symparams.core.layer import Layer, Weight, hyper, padding_per_axis, register, spatial_input
 from symparams.core.shape import AXIS_NAMES, Shape, at_least, brief, window_sizes
 
@@ -128,6 +128,17 @@ class Conv(Layer):
                                d=at(self.dilation))
 
         return axis_steps(row, term)
+
+    def worked_macs(self, row: Any) -> list[Step] | None:
+        out = [integer(v) for v in row.output_shape.dims()]
+        kernel = [integer(w) for w in row.weights[0].shape[:-2]]
+        c_in, groups = integer(row.input_shape.channels), integer(self.groups)
+        window = mul(*kernel, c_in) if groups == 1 else div(mul(*kernel, c_in), groups)
+        letters = ("each of the output's elements (sizes and filters) takes the kernel over "
+                   "the input channels" + (" of its group" if groups != 1 else ""))
+        return [Step(row.name, "MACs", r"\text{output elements} \times \text{kernel} \times "
+                     r"\text{input channels}" + (" / g" if groups != 1 else ""), letters,
+                     mul(*out, group(window)), integer(row.macs))]
 
     def worked_params(self, row: Any, convention: str) -> list[Step] | None:
         kernel = [integer(w) for w in row.weights[0].shape[:-2]]

@@ -50,6 +50,13 @@ class Dense(Layer):
         """``n_in × units`` per position (one position for a vector)."""
         return in_shapes[0].size() * self.units
 
+    def worked_macs(self, row: Any) -> list[Step] | None:
+        n_in, units = integer(row.input_shape.channels), integer(self.units)
+        positions = [integer(v) for v in row.input_shape.spatial]
+        return [Step(row.name, "MACs", (r"T \times " if positions else "") + r"n \times m",
+                     ("$T$ positions, " if positions else "") + "$n$ inputs, $m$ units",
+                     mul(*positions, n_in, units), integer(row.macs))]
+
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("Linear",)
 
