@@ -51,6 +51,8 @@ def add_command(sub) -> None:
     p.add_argument("--max-points", type=_integer, metavar="N", default=None,
                    help="refuse grids of more than N points (default: 10**7); the output "
                         "is streamed, so memory does not grow with N")
+    p.add_argument("--of", choices=("params", "macs", "flops", "activations"), default="params",
+                   help="the quantity in the last column (default: params, as 'total')")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.set_defaults(run=_sweep)
 
@@ -77,6 +79,6 @@ def _sweep(args: argparse.Namespace) -> Iterator[str]:
             raise SpecError(f"--grid {quote(name.strip())} given twice")
         grids[name.strip()] = parse_grid(spec)
     plan = Sweep(derivation_from_args(args), grids, "skip" if args.skip_invalid else "error",
-                 MAX_POINTS if args.max_points is None else args.max_points)
+                 MAX_POINTS if args.max_points is None else args.max_points, of=args.of)
     plan.check()  # an invalid point is an error before anything is written
     return plan.json_chunks() if args.format == "json" else plan.csv_chunks()

@@ -235,3 +235,14 @@ def test_worked_solution_writes_the_macs_as_a_textbook_does(capsys):
     grouped = symparams.parse("I(8x8x4)-C(6,3,g=2)-G(avg)-O(2)").derive()
     text = grouped.worked(costs=("macs",))
     assert r"6 \times 6 \times 6 \times (3 \times 3 \times 4 / 2) = 3888" in text  # 216 · 18
+
+
+def test_sweep_of_a_cost(capsys):
+    """MACs of a 3×3 conv on 32×32×3 with c filters, then a dense layer: 32²·c·27 + 10c."""
+    assert main(["sweep", "I(n x n x 3)-C(c,3,p=1)-G(avg)-O(10)", "--set", "n=32",
+                 "--grid", "c=8,16", "--of", "macs"]) == 0
+    assert capsys.readouterr().out == "c,macs\n" + "".join(
+        f"{c},{32 * 32 * c * 27 + 10 * c}\n" for c in (8, 16))
+    assert main(["sweep", "I(n x n x 3)-C(c,3,p=1)-G(avg)-O(10)", "--set", "n=32",
+                 "--grid", "c=8", "--of", "flops", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"c": 8, "flops": 2 * (32 * 32 * 8 * 27 + 80)}]

@@ -64,7 +64,8 @@ class Sweep:
     grid streams in bounded memory; ``csv_chunks()``/``json_chunks()`` yield text."""
 
     def __init__(self, derivation: "Derivation", grids: Mapping[str, Iterable[int]],
-                 invalid: str = "error", max_points: int | None = MAX_POINTS):
+                 invalid: str = "error", max_points: int | None = MAX_POINTS,
+                 of: str = "params"):
         if invalid not in INVALID:
             raise SpecError(f"invalid= must be one of {', '.join(INVALID)}, got {quote(invalid)}")
         known = derivation.symbols
@@ -94,7 +95,13 @@ class Sweep:
         self.invalid = invalid
         self.conditions = list(derivation.conditions)
         rels = [c.relation for c in self.conditions]
-        self.values, self.bounds = compile_exprs([derivation.total] + rels, syms)
+        from symparams.algebra.solve import QUANTITIES
+
+        if of not in QUANTITIES:
+            raise SpecError(f"unknown quantity {quote(of)}; one of {', '.join(QUANTITIES)}")
+        # the column of the swept quantity: "total" (parameters) or the cost's name
+        self.label = "total" if of == "params" else of
+        self.values, self.bounds = compile_exprs([QUANTITIES[of][1](derivation)] + rels, syms)
         self._checks = compile_exprs(rels, syms) if rels else None
         self._checked = False
 
@@ -123,10 +130,10 @@ class Sweep:
         return whole
 
     def csv_chunks(self, block: int = BLOCK) -> Iterator[str]:
-        return _csv_chunks(self.names, self.blocks(block))
+        return _csv_chunks(self.names, self.blocks(block), self.label)
 
     def json_chunks(self, block: int = BLOCK) -> Iterator[str]:
-        return _json_chunks(self.names, self.blocks(block))
+        return _json_chunks(self.names, self.blocks(block), self.label)
 
     def _raise_if_invalid(self, axes: list[np.ndarray], values, bounds) -> None:
         mesh = _mesh(axes)
@@ -185,16 +192,19 @@ def _text_columns(result: SweepResult, names: tuple[str, ...]) -> list[list[str]
     return [list(map(str, result.columns[n].tolist())) for n in (*names, "total")]
 
 
-def _csv_chunks(names: tuple[str, ...], blocks: Iterable[SweepResult]) -> Iterator[str]:
-    yield ",".join((*names, "total")) + "\n"  # names are identifiers: nothing to quote
+def _csv_chunks(names: tuple[str, ...], blocks: Iterable[SweepResult],
+                label: str = "total") -> Iterator[str]:
+    yield ",".join((*names, label)) + "\n"  # names are identifiers: nothing to quote
     for b in blocks:
         if len(b):
             yield "\n".join(map(",".join, zip(*_text_columns(b, names)))) + "\n"
 
 
-def _json_chunks(names: tuple[str, ...], blocks: Iterable[SweepResult]) -> Iterator[str]:
-    """``[{"n": 1, "total": 42}, ...]`` as json.dumps writes it, a block at a time."""
-    row = "{" + ", ".join(json.dumps(n).replace("%", "%%") + ": %s" for n in (*names, "total")) + "}"
+def _json_chunks(names: tuple[str, ...], blocks: Iterable[SweepResult],
+                 label: str = "total") -> Iterator[str]:
+    """``[{"n": 1, "total": 42}, ...]`` as json.dumps writes it, a block at a time (the
+    last key is ``label``: ``macs`` when a cost is swept)."""
+    row = "{" + ", ".join(json.dumps(n).replace("%", "%%") + ": %s" for n in (*names, label)) + "}"
     first = True
     yield "["
     for b in blocks:
