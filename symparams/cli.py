@@ -377,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="html: a slider's range (and first value), e.g. n=8:512:28")
     derive.add_argument("--costs", metavar="LIST",
                         help="add cost columns and totals: macs, flops, activations "
-                             "(comma-separated; text, json and markdown; worked: macs)")
+                             "(comma-separated; text, json, markdown, latex; worked: macs)")
     derive.set_defaults(run=_derive)
     zoo = sub.add_parser("zoo", help="the networks shipped with symparams, by name")
     zoo.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -403,9 +403,9 @@ def _derive(args: argparse.Namespace) -> str:
     if args.costs:
         from symparams.export.costs import cost_names
 
-        if args.format not in ("text", "json", "markdown", "worked"):
-            raise SpecError(f"--costs is shown by the text, json, markdown and worked formats, "
-                            f"not {args.format}")
+        if args.format not in ("text", "json", "markdown", "worked", "latex"):
+            raise SpecError(f"--costs is shown by the text, json, markdown, latex and worked "
+                            f"formats, not {args.format}")
         options["costs"] = cost_names(args.costs)
     return render(derivation, args.format, **options)
 

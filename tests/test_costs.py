@@ -246,3 +246,13 @@ def test_sweep_of_a_cost(capsys):
     assert main(["sweep", "I(n x n x 3)-C(c,3,p=1)-G(avg)-O(10)", "--set", "n=32",
                  "--grid", "c=8", "--of", "flops", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"c": 8, "flops": 2 * (32 * 32 * 8 * 27 + 80)}]
+
+
+def test_latex_table_has_the_cost_columns(tmp_path):
+    from tests.test_pdflatex import compile_ok
+
+    d = zoo("gpt2")
+    tex = d.latex(standalone=True, costs=("macs", "activations"))
+    assert r"Parameters & MACs & Activations \\" in tex and r"\begin{tabular}{@{}llllrr@{}}" in tex
+    assert "FlopCounterMode" in tex
+    compile_ok(tex, tmp_path)

@@ -39,18 +39,27 @@ def tex_escape(text: str) -> str:
 
 def _tex_char(ch: str) -> str:
     """A character pdflatex typesets from UTF-8 input: ASCII and accented Latin letters
-    as they are, Greek as math (``α`` -> ``\\ensuremath{\\alpha}``), any other as its
-    code point (``<U+4E2D>``), so that no name stops the compilation."""
+    as they are, Greek and a few symbols as math (``α`` -> ``\\ensuremath{\\alpha}``,
+    ``×``), any other as its code point (``[U+4E2D]``), so that no name stops the
+    compilation."""
     if ch.isascii():
         return ch
     base = unicodedata.normalize("NFKD", ch)
     if base[:1].isascii() and base[:1].isalpha() and all(
             unicodedata.combining(c) for c in base[1:]):
         return ch  # é, ñ, ü: inputenc writes them as accents
+    if ch in _TEXT_SYMBOLS:
+        return _TEXT_SYMBOLS[ch]
     greek = _greek_name(ch)
     if greek != ch and greek in _GREEK_COMMANDS:
         return rf"\ensuremath{{\{greek}}}"
-    return f"<U+{ord(ch):04X}>"
+    return f"[U+{ord(ch):04X}]"
+
+
+_TEXT_SYMBOLS = {"×": r"\ensuremath{\times}", "·": r"\ensuremath{\cdot}", "–": "--",
+                 "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}",
+                 "≤": r"\ensuremath{\le}", "≥": r"\ensuremath{\ge}", "→": r"\ensuremath{\to}",
+                 "∣": r"\ensuremath{\mid}", "²": r"\ensuremath{^2}", "³": r"\ensuremath{^3}"}
 
 
 # Greek letters LaTeX names (the capitals that look Latin, such as Alpha, have no command)
@@ -296,26 +305,41 @@ def align(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
 
 
-def table(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P") -> str:
+def table(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
+          costs: Any = None) -> str:
     """A booktabs table: layer, kind, output shape (channels last), parameters, the
-    total, and trainable / non-trainable when they differ from the total."""
+    total, and trainable / non-trainable when they differ from the total; ``costs``
+    (``("macs", "activations")``) adds their columns and totals."""
+    from symparams.export.costs import cost_names, headings, row_values, total_values
+
     p = slashed(p or printer())
     d = derivation
-    head = r"Layer & Kind & Output shape & Parameters \\"
-    body = [rf"input & input & ${shape_tex(d.input_shape, p)}$ & $0$ \\"]
+    names = cost_names(costs)
+    extra = "".join(f" & {h}" for h in headings(names))
+    head = r"Layer & Kind & Output shape & Parameters" + extra + r" \\"
+    first = "".join(f" & ${p.doprint(d.input_shape.size()) if n == 'activations' else 0}$"
+                    for n in names)
+    body = [rf"input & input & ${shape_tex(d.input_shape, p)}$ & $0${first} \\"]
     for r in d.rows:
+        cells = "".join(f" & ${p.doprint(sp.factor_terms(v))}$" for v in row_values(r, names))
         body.append(rf"{tex_escape(r.name)} & {tex_escape(r.kind)} & "
-                    rf"${shape_tex(r.output_shape, p)}$ & ${p.doprint(layer_params_expr(r))}$ \\")
+                    rf"${shape_tex(r.output_shape, p)}$ & ${p.doprint(layer_params_expr(r))}$"
+                    rf"{cells} \\")
     # a symbolic total is the equation's P; written out here it would widen the table
     total = p.doprint(d.total) if d.total.is_Integer else symbol
-    foot = [rf"\multicolumn{{3}}{{@{{}}l}}{{Total}} & ${total}$ \\"]
+    cost_totals = "".join(f" & ${p.doprint(sp.factor_terms(v))}$"
+                          for _, v in total_values(d, names))
+    blanks = " &" * len(names)
+    foot = [rf"\multicolumn{{3}}{{@{{}}l}}{{Total}} & ${total}${cost_totals} \\"]
     if d.non_trainable != 0:
         foot.append(rf"\multicolumn{{3}}{{@{{}}l}}{{Trainable}} & "
-                    rf"${p.doprint(sp.factor_terms(d.trainable))}$ \\")
+                    rf"${p.doprint(sp.factor_terms(d.trainable))}${blanks} \\")
         foot.append(rf"\multicolumn{{3}}{{@{{}}l}}{{Non-trainable}} & "
-                    rf"${p.doprint(sp.factor_terms(d.non_trainable))}$ \\")
-    return "\n".join([r"\begin{tabular}{@{}llll@{}}", r"\toprule", head, r"\midrule", *body,
-                      r"\midrule", *foot, r"\bottomrule", r"\end{tabular}"]) + "\n"
+                    rf"${p.doprint(sp.factor_terms(d.non_trainable))}${blanks} \\")
+    columns = "llll" + "r" * len(names)
+    return "\n".join([rf"\begin{{tabular}}{{@{{}}{columns}@{{}}}}", r"\toprule", head,
+                      r"\midrule", *body, r"\midrule", *foot, r"\bottomrule",
+                      r"\end{tabular}"]) + "\n"
 
 
 def _the(text: str) -> str:
@@ -369,8 +393,9 @@ CONVENTION_TEXT = {
 def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
              values: Mapping[str, Any] | None = None, symbol: str = "P",
              mul_symbol: str | None = None, symbol_names: Mapping[str, str] | None = None,
-             **_options: Any) -> str:
+             costs: Any = None, **_options: Any) -> str:
     """The equation, the table, the per-layer ``align*``, the legend and the conditions;
+    ``costs`` adds cost columns to the table (and their convention below it);
     ``worked=True`` adds the worked solution (it needs numbers: ``values`` or a numeric
     derivation); ``standalone=True`` wraps it all in a document that compiles."""
     p = printer(mul_symbol=mul_symbol, symbol_names=symbol_names)
@@ -378,8 +403,9 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
     wrap = (r"\begin{adjustbox}{max width=\linewidth,center}", r"\end{adjustbox}") \
         if standalone else (r"\begin{center}", r"\end{center}")
     parts = [equation(d, p, symbol, values), legend(d, p, symbol),
-             wrap[0] + "\n" + table(d, p, symbol) + wrap[1] + "\n",
+             wrap[0] + "\n" + table(d, p, symbol, costs) + wrap[1] + "\n",
              align(d, p, symbol, values), CONVENTION_TEXT[d.convention] + "\n",
+             _cost_note(costs),
              conditions(d, p)]
     if worked:
         from symparams.export.worked import worked_latex
@@ -390,6 +416,12 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
         return body
     title = rf"\section*{{{tex_escape(d.network.name)}}}" + "\n" if d.network.name else ""
     return PREAMBLE + "\\begin{document}\n" + title + body + "\\end{document}\n"
+
+
+def _cost_note(costs: Any) -> str:
+    from symparams.export.costs import CONVENTION, cost_names
+
+    return f"Costs: {tex_escape(CONVENTION)}.\n" if cost_names(costs) else ""
 
 
 provide("latex")(to_latex)
