@@ -444,6 +444,8 @@ def test_floordiv_helper_reduces():
     assert floors._floordiv(3 * n + 2, sp.Integer(3)) == FD(3 * n + 2, 3)
     assert floors._floordiv(n + 1, s) == FD(n + 1, s)
     assert floors._floordiv(FD(n, 2) + 1, sp.Integer(3)) == FD(n + 2, 6)
+    # floor((floor(n/2) + 3)/5) = floor((n + 6)/10)
+    assert floors._floordiv(FD(n, 2) + 3, sp.Integer(5)) == FD(n + 6, 10)
     # merged inner floor whose result reduces: floor((floor(n/2)*... ) ) -> den 1 after gcd
     assert floors._floordiv(2 * n + 2 * m, sp.Integer(2)) == n + m
 
