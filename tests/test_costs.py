@@ -204,7 +204,7 @@ def test_cli_costs_columns(capsys):
     assert data["costs"] == {"macs": 63360} and data["layers"][0]["macs"] == 57600
     assert main(["derive", "I(28x28x1)-C(4,5)", "--costs", "watts"]) == 2
     assert "unknown cost 'watts'" in capsys.readouterr().err
-    assert main(["derive", "I(28x28x1)-C(4,5)", "--costs", "macs", "--format", "latex"]) == 2
+    assert main(["derive", "I(28x28x1)-C(4,5)", "--costs", "macs", "--format", "python"]) == 2
 
 
 def test_solve_bounds_a_cost(capsys):

@@ -519,9 +519,8 @@ def test_a_constant_of_unknown_sign_is_still_a_constant():
     assert relax(Max(z * n, n), n) == Max(z * n, n)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: _normal asks num.is_integer of floordiv(...) + r, "
-                   "which is None for the undefined floordiv, so nested floors never merge")
 def test_normal_form_merges_a_floor_left_nested():
+    # (a bug until floordiv knew it is an integer: nested floors never merged)
     # floor((floor(n/s) + k)/t) is left nested by combine (merged it is longer);
     # normal_form's docstring merges it: floordiv(n + k s, s t)
     kept = FloorDiv(FloorDiv(n, s) + k, m)

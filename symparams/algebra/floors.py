@@ -266,8 +266,15 @@ def contains_int_div(expr: sp.Expr, symbol: sp.Symbol | None = None) -> bool:
     return False
 
 
-_FD = sp.Function("floordiv")
-"""The normal form's floor(a/b): an undefined function, so sympy never rewrites it."""
+class floordiv(sp.Function):  # noqa: N801  (prints as the function it stands for)
+    """The normal form's floor(a/b): a function without rules, so sympy never rewrites
+    it; an integer, so sums of it with integers are known integers (and nested floors
+    merge)."""
+
+    is_integer = True
+
+
+_FD = floordiv
 
 
 def normal_form(expr: sp.Expr) -> sp.Expr:
@@ -335,6 +342,8 @@ def _normal(e: sp.Expr) -> sp.Expr:
 
 def _floordiv(num: sp.Expr, den: sp.Expr) -> sp.Expr:
     """``floordiv(num, den)`` merged with an inner floor and reduced."""
+    if num.is_Integer and den.is_Integer:
+        return sp.Integer(int(num) // int(den))
     inner = _one_floor(num)
     if inner is not None:
         (a, b), rest = inner
