@@ -77,6 +77,8 @@ class Item:
     dropped: list[str] = field(default_factory=list)
     blanks: list[Blank] = field(default_factory=list)
     other_spec: str | None = None
+    options: list[tuple[Any, str | None]] = field(default_factory=list)
+    """Multiple choice: (answer, None) and each distractor (answer, mistake), shuffled."""
 
 
 @dataclass
@@ -221,6 +223,9 @@ def ask(template: Template, v: Variant, q: Question, number: int) -> Item:
         sim = {}  # the network has a kind the mistake simulator does not know: no distractors
     maker = _QUESTIONS[q.type]
     item = maker(template, v, q, number, d, sim)
+    options = [(item.answer, None)] + [(x.answer, x.mistake) for x in item.distractors]
+    random.Random(v.seed * 1000 + number).shuffle(options)
+    item.options = options
     return item
 
 
@@ -256,6 +261,13 @@ def exam_step(step: Step, row) -> Step:
     step says ``(k × k × l + 1) × f`` (``k`` the kernel size, as in its size step; ``f``
     the filters) where the layer file writes ``(n × m × l + 1) × k`` (``n`` is the input
     size in the size step)."""
+    if row.layer.kind == "dense" and step.what == "parameters" and step.formula in (
+            r"(n + 1) \times m", r"n \times m"):
+        inner = r"n_{\text{in}} + 1" if row.layer.bias else r"n_{\text{in}}"
+        formula = rf"({inner}) \times n_{{\text{{out}}}}" if row.layer.bias else \
+            rf"{inner} \times n_{{\text{{out}}}}"
+        return Step(step.layer, step.what, formula,
+                    r"$n_{\text{in}}$ inputs, $n_{\text{out}}$ units", step.working, step.value)
     if row.layer.kind != "conv" or step.what != "parameters" or not step.formula.endswith(r"\times k"):
         return step
     kernel = [int(x) for x in row.weights[0].shape[:-2]]
@@ -309,10 +321,11 @@ def _network_segs() -> list[Seg]:
 def _shape_q(template, v, q, number, d, sim) -> Item:
     row = _row(d, q.layer)
     dims = tuple(int(x) for x in row.output_shape.dims())
-    what = "height × width × channels" if len(dims) == 3 else "the sizes, channels last"
+    what = [M(r"\text{height} \times \text{width} \times \text{channels}")] if len(dims) == 3 \
+        else [T("the sizes, channels last")]
     item = Item(number, "shape", q.points, q.choice,
                 _network_segs() + [T(f", what is the shape of the output of {_where(row)}? "
-                                     f"Give it as {what}.")],
+                                     "Give it as ")] + what + [T(".")],
                 dims, [M(shape_tex(dims))], size_lines(d, row.index) +
                 [[T("Answer: "), M(shape_tex(dims))]])
     _distractors(item, sim, lambda s: s.rows[row.index - 1].shape)
