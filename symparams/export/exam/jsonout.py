@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from symparams.export.exam import render
-from symparams.export.exam.generate import Exam
+from symparams.export.exam.variants import Exam
 
 
 def _answer(value: Any) -> Any:

@@ -7,7 +7,7 @@ the answer key."""
 from __future__ import annotations
 
 from symparams.export.exam import render
-from symparams.export.exam.generate import Exam, network_rows
+from symparams.export.exam.variants import Exam, network_rows
 
 PREAMBLE = r"""\usepackage[utf8]{inputenc}
 \usepackage[margin=2cm]{geometry}

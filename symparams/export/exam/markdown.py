@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from symparams.export.exam import render
-from symparams.export.exam.generate import Exam, network_rows
+from symparams.export.exam.variants import Exam, network_rows
 
 
 def _cell(text: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from symparams.export.exam import render
-from symparams.export.exam.generate import Exam, Item, Variant, network_rows
+from symparams.export.exam.variants import Exam, Item, Variant, network_rows
 
 CDATA = "cdata"
 """An attribute set on a ``<text>`` element while building: write its text as CDATA

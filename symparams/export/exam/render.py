@@ -1,4 +1,4 @@
-"""Runs of text and maths (:class:`~symparams.export.exam.generate.Seg`) in each
+"""Runs of text and maths (:class:`~symparams.export.exam.variants.Seg`) in each
 format, the plain text escaped for that format."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def plain(segs: Iterable[Any]) -> str:
 
 
 def answer_segs(answer: Any) -> list[Any]:
-    from symparams.export.exam.generate import M, shape_tex
+    from symparams.export.exam.variants import M, shape_tex
 
     if isinstance(answer, tuple):
         return [M(shape_tex(answer))]

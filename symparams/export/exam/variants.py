@@ -523,3 +523,81 @@ def answer_plain(answer: Any) -> str:
     if isinstance(answer, list):
         return ", ".join(str(x) for x in answer)
     return str(answer)
+
+
+# -- stress test -----------------------------------------------------------------------
+@dataclass
+class Stress:
+    draws: int
+    invalid: list[tuple[dict, str]]
+    distinct: int
+    space: int
+    answers: dict[int, list[Any]]  # question number -> answer of every valid draw
+
+    def lines(self, template: Template) -> list[str]:
+        from collections import Counter
+
+        valid = self.draws - len(self.invalid)
+        out = [f"stress test of {template.name}: {self.draws} draws, {len(self.invalid)} invalid "
+               f"({100 * len(self.invalid) / self.draws:.1f}%), {self.distinct} distinct valid "
+               f"variants of {self.space} possible value combinations"]
+        reasons = Counter(why for _, why in self.invalid)
+        for why, n in reasons.most_common(5):
+            example = next(vals for vals, w in self.invalid if w == why)
+            out.append(f"  invalid x{n}: {shorten(why, 140)} (e.g. {_values_text(example)})")
+        for q in template.questions:
+            number = template.questions.index(q) + 1
+            answers = self.answers.get(number, [])
+            if not answers:
+                continue
+            keys = [_key(a) for a in answers]
+            counts = Counter(keys)
+            top, n = counts.most_common(1)[0]
+            numeric = [a for a in answers if isinstance(a, int)]
+            span = (f"range {min(numeric)} to {max(numeric)}, " if numeric else "")
+            out.append(f"  Q{number} {q.type}: {span}{len(counts)} distinct answers in {valid} "
+                       f"valid draws; most common {top} ({100 * n / len(answers):.0f}%)")
+            repeated = sum(1 for c in counts.values() if c > 1)
+            if repeated:
+                out.append(f"    {repeated} answers repeat across distinct variants" if
+                           len(counts) < self.distinct else
+                           f"    {repeated} answers repeat (duplicate draws)")
+        return out
+
+
+def _key(answer: Any) -> str:
+    return answer_plain(tuple(answer) if isinstance(answer, list) else answer)
+
+
+def stress(template: Template, count: int = 1000, seed: int = 0) -> Stress:
+    """Draw ``count`` times (duplicates kept, as R/exams' stress test does), answer every
+    question of each valid draw, and collect invalid draws and the answers."""
+    if type(count) is not int or not 1 <= count <= MAX_COUNT:
+        raise SpecError(f"--count must be from 1 to {MAX_COUNT}")
+    from math import prod
+
+    master = random.Random(seed)
+    cache: dict[tuple, Any] = {}
+    invalid: list[tuple[dict, str]] = []
+    answers: dict[int, list[Any]] = {}
+    for _ in range(count):
+        vseed = master.randrange(2 ** 32)
+        values = draw_values(template, random.Random(vseed))
+        key = tuple(values.items())
+        if key not in cache:
+            try:
+                spec, d = derive(template, values)
+                v = Variant(0, "A", vseed, values, spec, d)
+                v.items = [ask(template, v, q, n) for n, q in enumerate(template.questions, 1)]
+                cache[key] = v
+            except (ShapeError, SpecError) as err:
+                cache[key] = str(err)
+        got = cache[key]
+        if isinstance(got, str):
+            invalid.append((values, got))
+            continue
+        for item in got.items:
+            answers.setdefault(item.number, []).append(item.answer)
+    distinct = sum(1 for v in cache.values() if not isinstance(v, str))
+    space = prod(len(c) for c in template.draw.values())
+    return Stress(count, invalid, distinct, space, answers)
