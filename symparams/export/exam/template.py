@@ -203,7 +203,9 @@ def read_text(path: str | Path) -> str:
             raw = fh.read(MAX_SPEC_BYTES + 1)
     except OSError as err:
         raise SpecError(f"cannot read {where}: {err.strerror}") from None
-    except ValueError:
+    except SpecError:
+        raise
+    except ValueError:  # a NUL character in the path
         raise SpecError(f"cannot read {where}: not a valid path") from None
     if len(raw) > MAX_SPEC_BYTES:
         raise SpecError(f"{where} is larger than {MAX_SPEC_BYTES:,} bytes")

@@ -194,10 +194,26 @@ def generate(template: Template, count: int = 10, seed: int = 0, *,
     return Exam(template, seed, variants, report)
 
 
-def variant_from_seed(template: Template, seed: int) -> Variant:
-    values = draw_values(template, random.Random(seed))
+def variant_from_seed(template: Template, seed: int, *, questions: bool = True) -> Variant:
+    """The variant a seed draws (what a variant's recorded seed remakes)."""
+    return variant_from_values(template, draw_values(template, random.Random(seed)), seed,
+                               questions=questions)
+
+
+def variant_from_values(template: Template, values: dict[str, Any], seed: int = 0, *,
+                        questions: bool = True) -> Variant:
+    """A variant with the values given (each a value its symbol may be drawn from)."""
+    for name, value in values.items():
+        if name not in template.draw or value not in template.draw[name]:
+            raise SpecError(f"{name} = {shorten(repr(value))} is not one of the template's values")
+    if set(values) != set(template.draw):
+        raise SpecError("give a value for every drawn symbol: " + ", ".join(template.draw))
+    values = {name: values[name] for name in template.draw}
     spec, d = derive(template, values)
-    return Variant(0, "A", seed, values, spec, d)
+    v = Variant(0, "A", seed, values, spec, d)
+    if questions:
+        v.items = [ask(template, v, q, n) for n, q in enumerate(template.questions, 1)]
+    return v
 
 
 # -- questions -------------------------------------------------------------------------
