@@ -470,7 +470,7 @@ def _input_q(template, v, q, number, d, sim) -> Item:
     if answer is None:  # cannot happen: the drawn value gives the target
         raise SpecError("input_size: no input size found")
     at = general.subs({sym: answer})
-    lines = [[T(f"try {sym} = {answer}:")]] + size_lines(at, row.index)
+    lines = [[T("try "), M(f"{sym} = {answer}"), T(":")]] + size_lines(at, row.index)
     try:
         below = general.subs({sym: answer - 1}) if answer > 1 else None
         if below is not None and not below.valid({}):
@@ -478,17 +478,18 @@ def _input_q(template, v, q, number, d, sim) -> Item:
     except SymparamsError:
         below = None
     if below is None:
-        lines.append([T(f"{sym} = {answer - 1} gives no valid network, so {answer} is the smallest")])
+        lines.append([M(f"{sym} = {answer - 1}"),
+                      T(f" gives no valid network, so {answer} is the smallest")])
     else:
-        lines.append([T(f"{sym} = {answer - 1} gives "),
+        lines.append([M(f"{sym} = {answer - 1}"), T(" gives "),
                       M(shape_tex(below.row(row.index).output_shape.dims())),
                       T(f" instead, so {answer} is the smallest")])
     lines.append([T("Answer: "), M(f"{sym} = {answer}")])
     item = Item(number, "input_size", q.points, q.choice,
-                _network_segs() + [T(f" with its input size {sym} unknown (input "),
-                                   M(_input_tex(template, rest)),
-                                   T(f"), what is the smallest {sym} for which {_where(row)} "
-                                     "outputs "), M(shape_tex(target)), T("?")],
+                [T("Suppose the input of the network in the table were "),
+                 M(_input_tex(template, rest)), T(" instead of "),
+                 M(shape_tex(d.input_shape.dims())), T(". What is the smallest "), M(sym),
+                 T(f" for which {_where(row)} outputs "), M(shape_tex(target)), T("?")],
                 answer, [M(str(answer))], lines)
     if sim:
         sims = {m: smallest_input(d, m, target, row.index, bound) for m in MISTAKES if m}
