@@ -576,9 +576,10 @@ class Stress:
                        f"valid draws; most common {top} ({100 * n / len(answers):.0f}%)")
             repeated = sum(1 for c in counts.values() if c > 1)
             if repeated:
-                out.append(f"    {repeated} answers repeat across distinct variants" if
-                           len(counts) < self.distinct else
-                           f"    {repeated} answers repeat (duplicate draws)")
+                out.append(f"    {repeated} of the {len(counts)} answers come from more than "
+                           "one draw")
+            if n / len(answers) > 0.5:
+                out.append("    warning: one answer for most draws; a student can guess it")
         return out
 
 
