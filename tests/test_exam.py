@@ -226,7 +226,7 @@ HOSTILE = ("Evil </text>]]><script>alert(1)</script> {1:NUMERICAL:=5:0} $x$ \\in
 
 
 def hostile_exam():
-    t = from_dict({"name": HOSTILE, "title": HOSTILE, "network": "I(n x n x 1)-C(4,3)-F-O(2)",
+    t = from_dict({"name": HOSTILE, "title": HOSTILE, "network": "I(n x n x 1)-C(4,3,name=evil_name_x)-F-O(2)",
                    "draw": {"n": [5, 6]},
                    "question": [{"type": "total", "choice": True}, {"type": "shape", "layer": 1}]})
     return generate(t, count=2, seed=0)
@@ -281,6 +281,16 @@ def test_cli_list_and_formats(tmp_path, capsys):
     assert main(["exam", "mnist_cnn", "--count", "2", "--seed", "7", "--format", "json",
                  "-o", str(tmp_path / "again.json")]) == 0
     assert (tmp_path / "again.json").read_bytes() == first
+
+
+def test_cli_reports_collided_values_on_stderr(tmp_path, capsys):
+    path = tmp_path / "t.toml"
+    path.write_text('network = "I(n x n x 1)-C(2,k)-F-O(2)"\n[draw]\nn = [4, 5]\nk = [3, 9]\n')
+    assert main(["exam", str(path), "--count", "2", "--format", "json"]) == 0
+    err = capsys.readouterr().err
+    assert "duplicate n=" in err and "invalid n=" in err and "k=9" in err
+    assert main(["exam", str(path), "--count", "3", "--format", "json"]) == 2
+    assert "most invalid draws" in capsys.readouterr().err
 
 
 def test_cli_errors(capsys):

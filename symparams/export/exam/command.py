@@ -58,6 +58,10 @@ def run(args: argparse.Namespace) -> str:
     if args.answers and args.format != "latex":
         raise SpecError("--answers is for --format latex (the other formats always hold the answers)")
     exam = gen.generate(template, 10 if args.count is None else args.count, args.seed)
+    if exam.report.invalid or exam.report.duplicates:  # which values collided, on stderr
+        import sys
+
+        print("symparams exam: " + "\n".join(exam.report.lines()), file=sys.stderr)
     if args.format == "markdown":
         from symparams.export.exam.markdown import write
 

@@ -90,7 +90,7 @@ def _question(quiz: ET.Element, exam: Exam, v: Variant, item: Item) -> None:
     ET.SubElement(q, "defaultgrade").text = str(item.points)
     ET.SubElement(q, "penalty").text = "0.3333333"
     ET.SubElement(q, "hidden").text = "0"
-    ET.SubElement(q, "idnumber").text = f"{t.name}-{v.seed}-{item.number}"
+    ET.SubElement(q, "idnumber").text = f"{t.name[:40]}-{v.seed}-{item.number}"  # Moodle: <= 100
     if kind == "numerical":
         a = _text(q, "answer", str(int(item.answer)), fraction="100", format="moodle_auto_format")
         ET.SubElement(a, "tolerance").text = "0"

@@ -165,9 +165,13 @@ def generate(template: Template, count: int = 10, seed: int = 0, *,
     limit = max_draws if max_draws is not None else 20 * count + 200
     while len(variants) < count:
         if report.draws >= limit:
+            from collections import Counter
+
+            why = Counter(reason for _, reason in report.invalid).most_common(1)
             raise SpecError(f"only {len(variants)} distinct valid variants in {limit} draws "
                             f"({len(report.invalid)} invalid, {len(report.duplicates)} "
-                            "duplicates): widen the [draw] ranges or ask for fewer")
+                            "duplicates): widen the [draw] ranges or ask for fewer"
+                            + (f"; most invalid draws: {shorten(why[0][0], 200)}" if why else ""))
         report.draws += 1
         vseed = master.randrange(2 ** 32)
         values = draw_values(template, random.Random(vseed))
