@@ -304,3 +304,21 @@ def test_cli_stress_reports_invalid_draws_ranges_and_repeats(capsys):
     assert main(["exam", "cnn_same", "--stress", "--count", "60", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert "60 draws" in out and "invalid" in out and "range" in out and "most common" in out
+
+
+def test_same_bytes_across_processes_with_different_hash_seeds(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    outs = []
+    for hash_seed in ("1", "2"):
+        target = tmp_path / f"out{hash_seed}.xml"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}
+        subprocess.run([sys.executable, "-m", "symparams.cli", "exam", "cnn_same", "--count", "3",
+                        "--seed", "5", "--format", "moodle", "-o", str(target)],
+                       check=True, env=env, cwd=tmp_path, timeout=120)
+        outs.append(target.read_bytes())
+    assert outs[0] == outs[1]
