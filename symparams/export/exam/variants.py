@@ -441,13 +441,20 @@ def _compare_q(template, v, q, number, d, sim) -> Item:
                 [T("Network 1 is the network in the table; network 2 is "
                    f"{ospec}. Which of the two has fewer parameters? Answer 1 or 2.")],
                 answer, [M(str(answer))],
-                [[T("network 1: total parameters "), M(str(a))],
-                 [T("network 2: total parameters "), M(str(b))]] +
+                [[T("network 1, ")] + line for line in param_lines(d, [r for r in d.rows if r.weights])] +
+                [[T("network 1: total parameters "), M(_sum_math(d))]] +
                 [[T("network 2, ")] + line for line in param_lines(od, [r for r in od.rows if r.weights])] +
+                [[T("network 2: total parameters "), M(_sum_math(od))]] +
                 [[T(f"Answer: network {answer} ("), M(f"{min(a, b)} < {max(a, b)}"), T(")")]],
                 other_spec=ospec)
     item.distractors = [Distractor("the network with more parameters", 3 - answer)]
     return item
+
+
+def _sum_math(d) -> str:
+    from symparams.export.worked import _sum_step
+
+    return _sum_step("total parameters", [r.params for r in d.rows], d.total).math()
 
 
 def _input_q(template, v, q, number, d, sim) -> Item:
