@@ -260,6 +260,7 @@ def run_python(block: Block, namespace: dict) -> None:
         out = io.StringIO()
         runner = doctest.DocTestRunner(checker=_Checker(), optionflags=doctest.ELLIPSIS)
         runner.run(test, out=out.write, clear_globs=False)
+        namespace.update(test.globs)  # a DocTest runs in a copy of the namespace
         assert runner.failures == 0, out.getvalue()
     else:
         exec(compile(block.text, block.id, "exec"), namespace)  # noqa: S102
