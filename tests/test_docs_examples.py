@@ -225,12 +225,13 @@ def check_console(block: Block, folder: Path) -> None:
 
 
 def rewrite(block: Block, text: str) -> None:
-    lines = block.page.read_text(encoding="utf-8").split("\n")
-    end = block.line
-    while lines[end].strip() != "```":
-        end += 1
-    lines[block.line:end] = text.rstrip("\n").split("\n")
-    block.page.write_text("\n".join(lines), encoding="utf-8")
+    """Replace the block's body in its page (found by its text: earlier rewrites may have
+    moved it)."""
+    page = block.page.read_text(encoding="utf-8")
+    old = f"```{block.info}\n{block.text}```"
+    assert page.count(old) == 1, f"{block.id}: cannot find the block to rewrite"
+    block.page.write_text(page.replace(old, f"```{block.info}\n{text.rstrip()}\n```"),
+                          encoding="utf-8")
 
 
 def check_sh(block: Block, folder: Path) -> None:

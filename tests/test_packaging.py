@@ -80,7 +80,8 @@ def dist(tmp_path_factory):
 
 def test_the_sdist_holds_the_tests_docs_and_zoo(dist):
     sdist, unpacked, _ = dist
-    for name in ("README.md", "LICENSE", "CHANGELOG.md", "pyproject.toml", "docs/notation.md", "docs/gallery.md",
+    for name in ("README.md", "LICENSE", "CHANGELOG.md", "pyproject.toml", "docs/notation.md",
+                 "docs/gallery.md", "docs/gallery.py", "docs/img/gallery/vgg16-1.png",
                  "tests/conftest.py", "tests/test_docs_examples.py",
                  "tests/golden", "symparams/zoo/vgg16.toml", "symparams/py.typed",
                  "symparams/__main__.py", ".ci/run"):
