@@ -307,3 +307,38 @@ def test_example(block: Block, tmp_path_factory) -> None:
      "sh": lambda: check_sh(block, state.folder),
      "python": lambda: check_python(block, state),
      "toml": lambda: check_toml(block, state.folder)}[block.info]()
+
+
+# -- links -------------------------------------------------------------------------------
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def _prose(text: str) -> str:
+    """The page without its fenced blocks and code spans (links there are examples)."""
+    text = re.sub(r"^(```+).*?^\1\s*$", "", text, flags=re.M | re.S)
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces as '-'."""
+    headings = re.findall(r"^#+\s+(.*?)\s*$", _prose(page.read_text(encoding="utf-8")), flags=re.M)
+    return {"".join(c for c in h.lower() if c.isalnum() or c in " -_").replace(" ", "-")
+            for h in headings}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_links_stay_in_the_repository_and_resolve(page: Path) -> None:
+    """Every relative link and image of a page names a file of the repository (not
+    ../shared/…), and a #fragment names a heading of its page."""
+    bad = []
+    for target in LINK.findall(_prose(page.read_text(encoding="utf-8"))):
+        if re.match(r"[a-z]+:", target):
+            continue  # https:, mailto:
+        path, _, fragment = target.partition("#")
+        file = (page.parent / path).resolve() if path else page
+        if ROOT not in file.parents or not file.exists():
+            bad.append(target)
+        elif fragment and file.suffix == ".md" and fragment not in _anchors(file):
+            bad.append(target)
+    assert not bad, f"{page.name}: links that do not resolve: {bad}"
