@@ -22,10 +22,19 @@ The convention, by the fenced block's info string:
     figures checked against the derivation as the zoo's are
     (:func:`tests.test_derivations.check_published`).
 ``text``, ``latex``
-    Not run: prose, notation excerpts or output that cannot run here; see ``NOT_RUN``.
+    Not run, so each must say why, in a comment on the line before the block:
+    ``<!-- not run: REASON -->``.  (docs/gallery.md is generated: its ``text`` blocks are
+    the closed forms, which tests/test_gallery.py keeps up to date.)
 
-A block preceded by ``<!-- excerpt: PATH -->`` is checked to appear verbatim in that file
-of the repository (an excerpt of a zoo file), instead of being run.
+Markers, an HTML comment on the line before a block (invisible on the rendered page):
+
+``<!-- excerpt: PATH -->``
+    The block appears verbatim in that file of the repository (an excerpt of a zoo file).
+``<!-- notation -->``
+    A ``text`` block of notations, one per paragraph (line breaks inside a notation are
+    white space): each is parsed and derived.
+``<!-- not run: REASON -->``
+    A ``text`` or ``latex`` block that is not run, and why.
 
 Commands in ``console`` and ``sh`` blocks: ``symparams ARGS`` runs ``symparams.cli.main``
 in-process with its output captured; ``python -m symparams ARGS`` likewise.  Other
@@ -65,6 +74,8 @@ NOT_RUN = {"text", "latex"}
 """Info strings of blocks that are not run (each use in the docs says why, nearby)."""
 FENCE = re.compile(r"^(```+)\s*([\w+-]*)\s*$")
 EXCERPT = re.compile(r"<!--\s*excerpt:\s*(\S+)\s*-->")
+MARKER = re.compile(r"<!--\s*(notation|not run:\s*\S.*?)\s*-->")
+GENERATED = {ROOT / "docs" / "gallery.md"}
 REGEN = os.environ.get("SYMPARAMS_REGEN_DOCS") == "1"
 
 
@@ -76,6 +87,7 @@ class Block:
     text: str
     excerpt: str | None = None
     index: int = 0     # position among the page's blocks
+    marker: str | None = None   # "notation" or "not run: …" from the comment before it
 
     @property
     def id(self) -> str:
@@ -97,9 +109,9 @@ def blocks(page: Path) -> list[Block]:
         while j < len(lines) and lines[j].strip() != fence:
             j += 1
         before = next((lines[k] for k in range(i - 1, -1, -1) if lines[k].strip()), "")
-        ex = EXCERPT.search(before)
+        ex, mark = EXCERPT.search(before), MARKER.search(before)
         out.append(Block(page, i + 1, info, "\n".join(lines[i + 1:j]) + "\n",
-                         ex.group(1) if ex else None, len(out)))
+                         ex.group(1) if ex else None, len(out), mark.group(1) if mark else None))
         i = j + 1
     return out
 
@@ -110,6 +122,22 @@ ALL = [b for page in PAGES for b in blocks(page)]
 def test_every_block_has_a_known_info_string():
     unknown = [b.id for b in ALL if b.info not in RUN | NOT_RUN]
     assert not unknown, f"fenced blocks without a known info string ({sorted(RUN | NOT_RUN)}): {unknown}"
+
+
+def test_every_block_not_run_says_why():
+    silent = [b.id for b in ALL if b.info in NOT_RUN and b.page not in GENERATED
+              and not (b.marker or "").startswith(("not run:", "notation"))]
+    assert not silent, f"text/latex blocks without <!-- not run: REASON --> before them: {silent}"
+
+
+@pytest.mark.parametrize("block", [b for b in ALL if b.marker == "notation"], ids=lambda b: b.id)
+def test_notation_block(block: Block) -> None:
+    import symparams
+
+    notations = [n for n in block.text.split("\n\n") if n.strip()]
+    assert notations
+    for notation in notations:
+        symparams.parse(notation).derive()
 
 
 def test_the_examples_are_found():
