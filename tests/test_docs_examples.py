@@ -17,7 +17,7 @@ The convention, by the fenced block's info string:
     end of an expected line is prose and is dropped); else plain code that must run
     without error.  The blocks of one page share a namespace that starts with
     ``import symparams`` (later blocks use names earlier ones defined).
-``toml``
+``toml``  (an exam template when it has ``[draw]``: loaded and drawn from)
     A spec file: loaded with :func:`symparams.load` and derived, and its ``[published]``
     figures checked against the derivation as the zoo's are
     (:func:`tests.test_derivations.check_published`).
@@ -314,9 +314,17 @@ def check_toml(block: Block, folder: Path) -> None:
     import symparams
     from tests.test_derivations import check_published
 
-    tomllib.loads(block.text)
+    data = tomllib.loads(block.text)
     path = folder / f"block{block.line}.toml"
     path.write_text(block.text, encoding="utf-8")
+    if "draw" in data:  # an exam template (docs/exams.md): loaded and drawn from
+        from symparams.cli import main
+        from symparams.export.exam.template import load
+
+        load(path)
+        assert main(["exam", str(path), "--count", "2", "--seed", "1", "--format",
+                     "json"]) == 0
+        return
     spec = symparams.load(path)
     spec.derive()
     if spec.published:
