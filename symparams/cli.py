@@ -377,8 +377,15 @@ def build_parser() -> argparse.ArgumentParser:
                         action="append", default=[],
                         help="html: a slider's range (and first value), e.g. n=8:512:28")
     derive.add_argument("--costs", metavar="LIST",
-                        help="add cost columns and totals: macs, flops, activations "
-                             "(comma-separated; text, json, markdown, latex; worked: macs)")
+                        help="add cost columns and totals: macs, flops, extended_flops, "
+                             "activations, activation_bytes, memory (comma-separated; text, "
+                             "json, markdown, latex; worked: macs)")
+    derive.add_argument("--dtype", default=None, help="activation_bytes: fp32 (default), fp16, "
+                        "bf16, fp64, int8")
+    derive.add_argument("--optimizer", default=None, choices=("sgd", "momentum", "adam", "adamw"),
+                        help="memory: the optimizer whose state is counted (default: adam)")
+    derive.add_argument("--precision", default=None, choices=("fp32", "mixed"),
+                        help="memory: fp32 (default) or mixed precision (ZeRO's accounting)")
     derive.set_defaults(run=_derive)
     zoo = sub.add_parser("zoo", help="the networks shipped with symparams, by name")
     zoo.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -402,12 +409,15 @@ def _derive(args: argparse.Namespace) -> str:
 
         options["ranges"] = dict(parse_range(text) for text in args.ranges)
     if args.costs:
-        from symparams.export.costs import cost_names
+        from symparams.export.costs import check_options, cost_names
 
         if args.format not in ("text", "json", "markdown", "worked", "latex"):
             raise SpecError(f"--costs is shown by the text, json, markdown, latex and worked "
                             f"formats, not {args.format}")
         options["costs"] = cost_names(args.costs)
+        options["cost_options"] = check_options({k: v for k, v in (
+            ("dtype", args.dtype), ("optimizer", args.optimizer), ("precision", args.precision))
+            if v is not None})
     return render(derivation, args.format, **options)
 
 

@@ -256,3 +256,36 @@ def test_latex_table_has_the_cost_columns(tmp_path):
     assert r"Parameters & MACs & Activations \\" in tex and r"\begin{tabular}{@{}llllrr@{}}" in tex
     assert "FlopCounterMode" in tex
     compile_ok(tex, tmp_path)
+
+
+def test_extended_flops_count_the_element_wise_work():
+    """2 × MACs, plus: conv bias 24·24·4, batch norm 2 per element, relu 1 per element,
+    2×2 max pooling 4 per output element, dense bias 10 (counted by hand)."""
+    d = symparams.parse("I(28x28x1)-C(4,5)-B-A(relu)-P(2)-H(10)").derive()
+    conv_out = 24 * 24 * 4
+    by_hand = 2 * (conv_out * 25 + 576 * 10) + conv_out + 2 * conv_out + conv_out \
+        + 12 * 12 * 4 * 4 + 10
+    assert d.flops(extended=True) == by_hand == 138_250
+    assert d.flops() == 2 * (conv_out * 25 + 576 * 10)
+    residual = symparams.parse("I(8x8x4)-[C(4,3,p=1)]+").derive()
+    assert residual.flops(extended=True) - residual.flops() == 256 + 256  # bias, then the add
+
+
+def test_activation_peak_keeps_a_shortcut_alive():
+    chain = symparams.parse("I(28x28x1)-C(4,5)-B-P(2)-H(10)").derive()
+    assert chain.activation_peak() == 2304 + 2304  # batch norm: its input and output
+    residual = symparams.parse("I(8x8x4)-[C(4,3,p=1)-A(relu)-C(4,3,p=1)]+").derive()
+    assert residual.activation_peak() == 3 * 256  # the shortcut waits for the add
+
+
+def test_cost_columns_in_bytes(capsys):
+    assert main(["derive", "I(28x28x1)-C(4,5)-P(2)-H(10)", "--costs",
+                 "activation_bytes,memory", "--dtype", "fp16", "--precision", "mixed",
+                 "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["costs"]["activation_bytes"] == 2 * (2304 + 576 + 576 + 10)
+    assert data["costs"]["memory"] == 16 * 5874  # ZeRO: 16 bytes a parameter, mixed Adam
+    assert data["layers"][0]["memory"] == 16 * 104
+    assert "ZeRO" in data["cost_convention"]
+    assert main(["derive", "I(8)-H(2)", "--costs", "activation_bytes", "--dtype", "fp13"]) == 2
+    assert "unknown dtype" in capsys.readouterr().err

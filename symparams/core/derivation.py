@@ -50,6 +50,11 @@ class Row:
     """Multiply–accumulates of one forward pass of one sample (one MAC = one multiply and
     one add): see :meth:`Layer.macs`."""
 
+    elementwise: sp.Expr = sp.Integer(0)
+    """The other floating-point work (bias additions, activations, norms, pooling,
+    merges), counted by the extended FLOP convention only: see
+    :meth:`Layer.elementwise`."""
+
     @property
     def activations(self) -> sp.Expr:
         """Elements of the row's output (one sample)."""
@@ -137,11 +142,34 @@ class Derivation:
         convention of :data:`COST_CONVENTION`)."""
         return sp.Add(*(r.macs for r in self.rows))
 
-    def flops(self, per_mac: int = 2) -> sp.Expr:
+    def flops(self, per_mac: int = 2, *, extended: bool = False) -> sp.Expr:
         """Floating-point operations of one forward pass: ``per_mac`` per MAC (2, as
         PyTorch's ``FlopCounterMode`` counts; 1 where "FLOPs" means MACs, as
-        torchvision's and fvcore's tables do)."""
-        return per_mac * self.macs
+        torchvision's and fvcore's tables do); ``extended`` adds the element-wise work
+        (bias additions, activations, norms, pooling, merges, softmax): see
+        :meth:`Layer.elementwise`."""
+        flops = per_mac * self.macs
+        if extended:
+            flops += sp.Add(*(r.elementwise for r in self.rows))
+        return flops
+
+    def activation_peak(self) -> sp.Expr:
+        """The most activation elements alive at once in an inference forward pass
+        over the top-level rows: a row's inputs and its output, with every earlier
+        output still to be read (a residual's shortcut) — ``Max`` of those sums when
+        symbols decide it.  A block or repeat counts as its input and output."""
+        last_use: dict[str, int] = {}
+        for i, r in enumerate(self.rows):
+            for name in r.inputs:
+                last_use[name] = i
+        live: dict[str, sp.Expr] = {"input": self.input_shape.size()}
+        sums = []
+        for i, r in enumerate(self.rows):
+            sums.append(sp.Add(*live.values()) + r.activations)
+            live[r.name] = r.activations
+            for name in [n for n in live if last_use.get(n, -1) <= i]:
+                del live[name]
+        return sp.Max(*sums) if sums else self.input_shape.size()
 
     @cached_property
     def activations(self) -> sp.Expr:

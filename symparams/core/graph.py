@@ -129,12 +129,13 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
                 assumed: list = []
                 trainable = frozen = sp.Integer(0)
                 macs = layer.macs(in_shapes, out)
+                elementwise = layer.elementwise(in_shapes, out)
             elif layer.composite:
                 ctx.nesting += 1
                 if ctx.nesting > MAX_NESTING:
                     raise NotSupportedError(f"blocks and repeats nest more than {MAX_NESTING} deep")
                 try:
-                    out, children, (trainable, frozen, macs), extra = layer.derive_in(
+                    out, children, (trainable, frozen, macs, elementwise), extra = layer.derive_in(
                         shape, ctx, f"{full}.", top if top is not None else index)
                 finally:
                     ctx.nesting -= 1
@@ -151,6 +152,7 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
                 trainable = sp.Add(*(w.size for w in weights if w.trainable))
                 frozen = sp.Add(*(w.size for w in weights if not w.trainable))
                 macs = layer.macs((shape,), out)
+                elementwise = layer.elementwise((shape,), out)
         except ShapeError as err:
             raise fail(err, index, name, layer, shape) from None
         except SpecError as err:
@@ -176,7 +178,8 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
         rows.append(Row(index, full, layer.resolved_kind(shape), layer, shape, out, weights,
                         trainable, frozen,
                         inputs=tuple(prefix + r if r != "input" else r for r in reads),
-                        input_shapes=in_shapes, children=children, macs=macs))
+                        input_shapes=in_shapes, children=children, macs=macs,
+                        elementwise=elementwise))
         shapes[name] = out
         return name
 
@@ -300,7 +303,7 @@ def _sum(rows: Iterable, attr: str) -> sp.Expr:
     return sp.Add(*(getattr(r, attr) for r in rows))
 
 
-COUNTS = ("trainable", "non_trainable", "macs")
+COUNTS = ("trainable", "non_trainable", "macs", "elementwise")
 """What a block or repeat adds up over its rows, each as parameters are (a repeat of a
 shape-keeping body: ``t ×`` one copy; of a first copy that differs: ``first + (t − 1) ×
 rest``)."""

@@ -307,6 +307,13 @@ class Layer:
         element-wise work are not MACs: 0 by default."""
         return sp.Integer(0)
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """The other floating-point work of one forward pass, counted only by the
+        extended FLOP convention: bias additions, activations,
+        normalisations (scale and shift: 2 per element), pooling (one per window
+        element), the additions of a merge.  0 by default."""
+        return sp.Integer(0)
+
     # -- worked solutions (the pieces are in symparams.core.working) ------------------
     def worked_sizes(self, row: Any) -> list:
         """The steps that compute the output size of this layer at a numeric ``row``

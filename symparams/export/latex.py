@@ -306,29 +306,29 @@ def align(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
 
 
 def table(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
-          costs: Any = None) -> str:
+          costs: Any = None, cost_options: dict | None = None) -> str:
     """A booktabs table: layer, kind, output shape (channels last), parameters, the
     total, and trainable / non-trainable when they differ from the total; ``costs``
     (``("macs", "activations")``) adds their columns and totals."""
-    from symparams.export.costs import cost_names, headings, row_values, total_values
+    from symparams.export.costs import (cost_names, headings, input_values, row_values,
+                                        total_values)
 
     p = slashed(p or printer())
     d = derivation
     names = cost_names(costs)
     extra = "".join(f" & {h}" for h in headings(names))
     head = r"Layer & Kind & Output shape & Parameters" + extra + r" \\"
-    first = "".join(f" & ${p.doprint(d.input_shape.size()) if n == 'activations' else 0}$"
-                    for n in names)
+    first = "".join(f" & ${p.doprint(v)}$" for v in input_values(d, names, cost_options))
     body = [rf"input & input & ${shape_tex(d.input_shape, p)}$ & $0${first} \\"]
     for r in d.rows:
-        cells = "".join(f" & ${p.doprint(sp.factor_terms(v))}$" for v in row_values(r, names))
+        cells = "".join(f" & ${p.doprint(sp.factor_terms(v))}$" for v in row_values(r, names, cost_options))
         body.append(rf"{tex_escape(r.name)} & {tex_escape(r.kind)} & "
                     rf"${shape_tex(r.output_shape, p)}$ & ${p.doprint(layer_params_expr(r))}$"
                     rf"{cells} \\")
     # a symbolic total is the equation's P; written out here it would widen the table
     total = p.doprint(d.total) if d.total.is_Integer else symbol
     cost_totals = "".join(f" & ${p.doprint(sp.factor_terms(v))}$"
-                          for _, v in total_values(d, names))
+                          for _, v in total_values(d, names, cost_options))
     blanks = " &" * len(names)
     foot = [rf"\multicolumn{{3}}{{@{{}}l}}{{Total}} & ${total}${cost_totals} \\"]
     if d.non_trainable != 0:
@@ -393,7 +393,7 @@ CONVENTION_TEXT = {
 def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
              values: Mapping[str, Any] | None = None, symbol: str = "P",
              mul_symbol: str | None = None, symbol_names: Mapping[str, str] | None = None,
-             costs: Any = None, **_options: Any) -> str:
+             costs: Any = None, cost_options: dict | None = None, **_options: Any) -> str:
     """The equation, the table, the per-layer ``align*``, the legend and the conditions;
     ``costs`` adds cost columns to the table (and their convention below it);
     ``worked=True`` adds the worked solution (it needs numbers: ``values`` or a numeric
@@ -403,9 +403,9 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
     wrap = (r"\begin{adjustbox}{max width=\linewidth,center}", r"\end{adjustbox}") \
         if standalone else (r"\begin{center}", r"\end{center}")
     parts = [equation(d, p, symbol, values), legend(d, p, symbol),
-             wrap[0] + "\n" + table(d, p, symbol, costs) + wrap[1] + "\n",
+             wrap[0] + "\n" + table(d, p, symbol, costs, cost_options) + wrap[1] + "\n",
              align(d, p, symbol, values), CONVENTION_TEXT[d.convention] + "\n",
-             _cost_note(costs),
+             _cost_note(costs, cost_options),
              conditions(d, p)]
     if worked:
         from symparams.export.worked import worked_latex
@@ -418,10 +418,11 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
     return PREAMBLE + "\\begin{document}\n" + title + body + "\\end{document}\n"
 
 
-def _cost_note(costs: Any) -> str:
-    from symparams.export.costs import CONVENTION, cost_names
+def _cost_note(costs: Any, options: dict | None) -> str:
+    from symparams.export.costs import convention, cost_names
 
-    return f"Costs: {tex_escape(CONVENTION)}.\n" if cost_names(costs) else ""
+    names = cost_names(costs)
+    return f"Costs: {tex_escape(convention(names, options or {}))}.\n" if names else ""
 
 
 provide("latex")(to_latex)

@@ -14,8 +14,8 @@ from typing import Any, Mapping
 
 from symparams.core.errors import printable
 from symparams.export import register_format
-from symparams.export.costs import CONVENTION as COST_CONVENTION
-from symparams.export.costs import cost_names, headings, row_values, total_values
+from symparams.export.costs import (convention, cost_names, headings, input_values, row_values,
+                                     total_values)
 from symparams.export.latex import CONVENTION_TEXT, LayerSum, layer_params_expr, printer, \
     shape_tex, total_tex
 
@@ -39,7 +39,7 @@ def _cell(text: str) -> str:
 def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] | None = None,
                 symbol: str = "P", mul_symbol: str | None = None,
                 symbol_names: Mapping[str, str] | None = None, costs: Any = None,
-                **_options: Any) -> str:
+                cost_options: dict | None = None, **_options: Any) -> str:
     """The table, the total as ``$$ … $$``, the legend and the conditions; ``worked=True``
     appends the worked solution (it needs numbers)."""
     p = printer(mul_symbol=mul_symbol, symbol_names=symbol_names)
@@ -54,14 +54,13 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
     out += ["| Layer | Kind | Output shape | Parameters |" + extra,
             "|---|---|---|---:|" + "---:|" * len(names),
             f"| input | input | ${_cell(shape_tex(d.input_shape, p))}$ | 0 |"
-            + "".join(f" {cell(d.input_shape.size()) if n == 'activations' else 0} |"
-                      for n in names)]
+            + "".join(f" {cell(v)} |" for v in input_values(d, names, cost_options))]
     for r in d.rows:
         params = str(r.params) if r.params.is_Integer else \
             f"${_cell(p.doprint(layer_params_expr(r)))}$"
         out.append(f"| {md_escape(r.name)} | {md_escape(r.kind)} | ${_cell(shape_tex(r.output_shape, p))}$ "
-                   f"| {params} |" + "".join(f" {cell(v)} |" for v in row_values(r, names)))
-    cost_totals = "".join(f" **{cell(v)}** |" for _, v in total_values(d, names))
+                   f"| {params} |" + "".join(f" {cell(v)} |" for v in row_values(r, names, cost_options)))
+    cost_totals = "".join(f" **{cell(v)}** |" for _, v in total_values(d, names, cost_options))
     for i, (label, value) in enumerate(_totals(d)):
         text = str(value) if value.is_Integer else f"${_cell(p.doprint(value))}$"
         out.append(f"| **{label}** | | | **{text}** |" + (cost_totals if i == 0
@@ -75,7 +74,7 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
         out.append("")
     out.append(CONVENTION_TEXT[d.convention])
     if names:
-        out += ["", f"Costs: {COST_CONVENTION}."]
+        out += ["", f"Costs: {convention(names, cost_options or {})}."]
     if d.conditions:
         out += ["", "The formulas hold when", ""]
         out += [f"- ${p.doprint(c.relation)}$ ({md_escape(c.tag)})" for c in d.conditions]

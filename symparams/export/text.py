@@ -15,8 +15,8 @@ from symparams.core.derivation import jsonable
 from symparams.core.errors import printable
 from symparams.core.provided import provide
 from symparams.export import register_format
-from symparams.export.costs import CONVENTION as COST_CONVENTION
-from symparams.export.costs import cost_names, headings, row_values, total_values
+from symparams.export.costs import (convention, cost_names, headings, input_values, row_values,
+                                     total_values)
 
 CONVENTION_NOTES = {
     "pytorch": "PyTorch convention: BatchNorm running statistics are buffers, not parameters",
@@ -50,22 +50,26 @@ def text_table(rows: list[list[str]]) -> list[str]:
 def _blocks(rows: list[list[str]]) -> list[str]:
     """One block per layer, for formulas too wide for a table."""
     out = []
-    for name, kind, shape, params in rows[1:]:
+    headings = rows[0][4:]
+    for name, kind, shape, params, *costs in rows[1:]:
         out += [f"{name} ({kind})", f"  output: {shape}", f"  params: {params}"]
+        out += [f"  {h}: {c}" for h, c in zip(headings, costs)]
     return out
 
 
 @register_format("text")
-def to_text(derivation, *, costs: Any = None, **_options) -> str:
+def to_text(derivation, *, costs: Any = None, cost_options: dict | None = None,
+            **_options) -> str:
     """The per-layer table, the totals, the symbol legend and the conditions;
     ``costs`` (``"macs,flops,activations"``) adds their columns and totals."""
     d = derivation
     names = cost_names(costs)
     rows = [["Layer", "Kind", "Output shape", "Params", *headings(names)],
             ["input", "input", str(d.input_shape), "0",
-             *("0" if n != "activations" else number(d.input_shape.size()) for n in names)]]
+             *(number(v) for v in input_values(d, names, cost_options))]]
     rows += [[r.name, r.kind, str(r.output_shape), number(r.params, factor=True),
-              *(number(v, factor=True) for v in row_values(r, names))] for r in d.rows]
+              *(number(v, factor=True) for v in row_values(r, names, cost_options))]
+             for r in d.rows]
     rows = [[printable(cell) for cell in r] for r in rows]  # widths of what is shown
     out = [d.network.name] if d.network.name else []
     table = text_table(rows)
@@ -73,11 +77,13 @@ def to_text(derivation, *, costs: Any = None, **_options) -> str:
     out.append(f"Total params: {number(d.total)}")
     out.append(f"Trainable params: {number(d.trainable)}")
     out.append(f"Non-trainable params: {number(d.non_trainable)}")
-    for label, value in total_values(d, names):
+    for label, value in total_values(d, names, cost_options):
         out.append(f"Total {label}: {number(value)}")
+    if "activations" in names:
+        out.append(f"Peak activations (inference): {number(d.activation_peak())}")
     out.append(f"({CONVENTION_NOTES[d.convention]}; shapes are channels-last)")
     if names:
-        out.append(f"({COST_CONVENTION})")
+        out.append(f"({convention(names, cost_options or {})})")
     legend = [(s, t) for s, t in d.legend if s in d.free_symbols]
     if legend:
         width = max(len(printable(s.name)) for s, _ in legend)
@@ -90,7 +96,8 @@ def to_text(derivation, *, costs: Any = None, **_options) -> str:
 
 
 @register_format("json")
-def to_json(derivation, *, costs: Any = None, **_options) -> str:
+def to_json(derivation, *, costs: Any = None, cost_options: dict | None = None,
+            **_options) -> str:
     """One JSON object: ``layers``, ``total``, ``trainable``, ``non_trainable``,
     ``symbols``, ``conditions`` (numbers as integers, formulas as sympy text); with
     ``costs``, each layer and the whole get ``macs``, ``flops``, ``activations``."""
@@ -98,10 +105,12 @@ def to_json(derivation, *, costs: Any = None, **_options) -> str:
     names = cost_names(costs)
     if names:
         for layer, row in zip(data["layers"], derivation.rows):
-            layer.update(zip(names, (jsonable(v) for v in row_values(row, names))))
-        data["costs"] = {n: jsonable(v)
-                         for n, (_, v) in zip(names, total_values(derivation, names))}
-        data["cost_convention"] = COST_CONVENTION
+            layer.update(zip(names, (jsonable(v) for v in row_values(row, names, cost_options))))
+        data["costs"] = {n: jsonable(v) for n, (_, v) in
+                         zip(names, total_values(derivation, names, cost_options))}
+        if "activations" in names:
+            data["costs"]["activation_peak"] = jsonable(derivation.activation_peak())
+        data["cost_convention"] = convention(names, cost_options or {})
     text = json.dumps(data, indent=2, ensure_ascii=False)
     # json.dumps escapes only U+0000-U+001F; escape DEL, C1 controls (U+009B starts an
     # ANSI sequence), line separators and the like too; they only occur inside strings

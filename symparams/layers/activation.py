@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sympy as sp
+
 from symparams.core.errors import NotSupportedError, SpecError, quote
 from symparams.core.layer import Layer, register, suggest
 from symparams.core.shape import Shape
@@ -71,6 +73,10 @@ class Activation(Layer):
 
     def output_shape(self, in_shape: Shape) -> Shape:
         return in_shape
+
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """One per element."""
+        return out_shape.size()
 
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = TORCH_CLASSES

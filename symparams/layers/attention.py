@@ -95,6 +95,15 @@ class Attention(Layer):
         projections = t * d * (h * k + kv * k + kv * v) + t * h * v * d
         return projections + t * t * h * (k + v)
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Biases of the projections, and the softmax: one per score."""
+        shape = in_shapes[0]
+        t, d, h = shape.spatial[0], shape.channels, self.heads
+        kv, k, v = self._sizes(shape)
+        out_bias = self.bias if self.out_bias is None else self.out_bias
+        biases = (h * k + kv * k + kv * v if self.bias else 0) + (d if out_bias else 0)
+        return t * biases + t * t * h
+
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("MultiheadAttention",)
     torch_tuple_output = True

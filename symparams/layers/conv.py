@@ -84,6 +84,10 @@ class Conv(Layer):
         k, *_ = self._axes(in_shapes[0])
         return out_shape.size() * sp.Mul(*k) * in_shapes[0].channels / self.groups
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Its bias, once per output element."""
+        return out_shape.size() if self.bias else sp.Integer(0)
+
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("Conv1d", "Conv2d", "Conv3d")
 

@@ -132,6 +132,10 @@ class ConvTranspose(Layer):
         k, *_ = self._axes(in_shapes[0])
         return in_shapes[0].size() * sp.Mul(*k) * self.filters / self.groups
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Its bias, once per output element."""
+        return out_shape.size() if self.bias else sp.Integer(0)
+
     def conditions(self, in_shape: Shape) -> list[tuple[sp.Basic, str]]:
         k, s, p, d, a = self._axes(in_shape)
         out: list[tuple[sp.Basic, str]] = []

@@ -57,6 +57,10 @@ class Dense(Layer):
                      ("$T$ positions, " if positions else "") + "$n$ inputs, $m$ units",
                      mul(*positions, n_in, units), integer(row.macs))]
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Its bias, once per output element."""
+        return out_shape.size() if self.bias else sp.Integer(0)
+
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("Linear",)
 

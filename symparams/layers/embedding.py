@@ -103,6 +103,10 @@ class Positions(Layer):
                             f"{quote(self.mode)}{suggest(str(self.mode), POSITION_MODES)}")
         super().__post_init__()
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """The addition of the table: one per element, when learned."""
+        return out_shape.size() if self.mode in ("learned", "types") else sp.Integer(0)
+
     def output_shape(self, in_shape: Shape) -> Shape:
         if not in_shape.sequence:
             raise ShapeError(f"positions are added to a sequence (T × d), got {in_shape.brief()}")

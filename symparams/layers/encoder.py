@@ -63,6 +63,13 @@ class EncoderLayer(Layer):
         attention, feedforward, _ = self._parts()
         return attention.macs(in_shapes, out_shape) + feedforward.macs(in_shapes, out_shape)
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Its attention and feed-forward block, two norms and two residual additions."""
+        attention, feedforward, _ = self._parts()
+        size = out_shape.size()
+        return (attention.elementwise(in_shapes, out_shape)
+                + feedforward.elementwise(in_shapes, out_shape) + 2 * 2 * size + 2 * size)
+
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = ("TransformerEncoderLayer",)
 

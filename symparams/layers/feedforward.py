@@ -62,6 +62,13 @@ class FeedForward(Layer):
         """``d × f`` per matrix (two, or three when gated) at each position."""
         return in_shapes[0].size() * self.hidden * (3 if self.gated else 2)
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Biases, the activation on the hidden width, and the gate's product."""
+        positions = in_shapes[0].size() / in_shapes[0].channels
+        f, d = self.hidden, in_shapes[0].channels
+        biases = ((3 if self.gated else 2) - 1) * f + d if self.bias else 0
+        return positions * (biases + f + (f if self.gated else 0))
+
     # -- PyTorch (a Sequential of Linear, activation, Linear; gated: a small module) ----
     def to_torch(self, nn: Any, row: Any) -> Any:
         d, f = int(row.input_shape.channels), int(self.hidden)

@@ -78,6 +78,10 @@ class _ElementWise(Merge):
                                      (shapes[0], shape), broadcast=True)
             conditions += conds
         return Shape(tuple(spatial), channels, _sequence(shapes)), conditions
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """One addition (multiplication) per output element and extra input."""
+        return out_shape.size() * (len(in_shapes) - 1)
+
 
 
 @register("add")

@@ -31,6 +31,10 @@ class BatchNorm(Layer):
     def output_shape(self, in_shape: Shape) -> Shape:
         return in_shape
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Normalise, then scale and shift: 2 per element."""
+        return 2 * out_shape.size()
+
     def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
         c = (in_shape.channels,)
         return (Weight("gamma", c), Weight("beta", c),
@@ -84,6 +88,10 @@ class _FeatureNorm(Layer):
 
     def output_shape(self, in_shape: Shape) -> Shape:
         return in_shape
+
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """Normalise, then scale (and shift): 2 per element with weights, 1 without."""
+        return (2 if self.affine else 1) * out_shape.size()
 
     def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
         if not self.affine:

@@ -102,6 +102,11 @@ class Pool(Layer):
                             f"padding ({brief(pi)}) must be at most half the pool size ({brief(ki)})"))
         return out
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """One comparison (max) or addition (average) per window element."""
+        k = self.per_axis(self.size, in_shapes[0].rank, "pool size")
+        return out_shape.size() * sp.Mul(*k)
+
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = tuple(f"{mode}Pool{d}d" for mode in ("Max", "Avg") for d in (1, 2, 3))
     torch_functions = tuple(f"{mode}_pool{d}d" for mode in ("max", "avg") for d in (1, 2, 3))
@@ -206,6 +211,10 @@ class GlobalPool(Layer):
         spatial_input(self, in_shape)
         return Shape((), in_shape.channels)
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """One per input element."""
+        return in_shapes[0].size()
+
     # -- PyTorch: AdaptiveAvgPool2d(1) then flatten (see AdaptivePool), or a mean ------
     torch_functions = ("mean",)
 
@@ -267,6 +276,10 @@ class AdaptivePool(Layer):
         if self.ndim is not None and self.ndim != in_shape.rank:
             raise SpecError(f"{self.kind}{self.ndim}d on an input with {in_shape.rank} spatial axes")
         return Shape(self.per_axis(self.size, in_shape.rank, "output size"), in_shape.channels)
+
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """About one per input element (windows overlap at most by one)."""
+        return in_shapes[0].size()
 
     # -- PyTorch ---------------------------------------------------------------------
     torch_modules = tuple(f"Adaptive{mode}Pool{d}d" for mode in ("Avg", "Max") for d in (1, 2, 3))

@@ -43,6 +43,10 @@ class PReLU(Layer):
             return (*in_shape.spatial, in_shape.channels)
         return (self.num_parameters,)
 
+    def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
+        """One per element."""
+        return out_shape.size()
+
     def weights(self, in_shape: Shape) -> tuple[Weight, ...]:
         return (Weight("alpha", self.alpha_shape(in_shape)),)
 
