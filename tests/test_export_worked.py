@@ -69,8 +69,12 @@ def test_textbook_example_steps() -> None:
                  "$104 + 296 + 1168 + 2320 + 170 = 4058$"]:
         assert line in text
     # each step names its layer and its formula
-    assert r"**conv2d1**" in text and r"$(n \times m \times l + 1) \times k$" in text
-    assert r"$(n + 1) \times m$" in text
+    assert r"**conv2d1**" in text and r"$(k \times k \times l + 1) \times f$" in text
+    assert r"$(n_{\text{in}} + 1) \times n_{\text{out}}$" in text
+    # a letter means one thing in a layer's solution: k the kernel in both steps, n the
+    # input size only in the size step
+    conv = text.split("**conv2d1**")[1].split("2. **")[0]
+    assert "kernel $k$" in conv and "kernel size $k$" in conv and "$f$ filters" in conv
 
 
 def test_latex_version() -> None:

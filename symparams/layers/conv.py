@@ -147,18 +147,22 @@ class Conv(Layer):
     def worked_params(self, row: Any, convention: str) -> list[Step] | None:
         kernel = [integer(w) for w in row.weights[0].shape[:-2]]
         c_in, groups = integer(row.input_shape.channels), integer(self.groups)
-        k_letters = {1: ["m"], 2: ["n", "m"], 3: ["o", "n", "m"]}[len(kernel)]
+        # the letters of the size step: k the kernel (k_h, k_w when they differ), f the
+        # filters, so that a letter means one thing within a layer's solution
+        k_letters = ["k"] * len(kernel) if len(set(kernel)) == 1 else \
+            {1: ["k"], 2: ["k_h", "k_w"], 3: ["k_d", "k_h", "k_w"]}[len(kernel)]
         f_in = " \\times ".join([*k_letters, "l"]) + (" / g" if groups != 1 else "")
         inner: list[Any] = [*kernel, c_in]
         work = mul(*inner) if groups == 1 else div(mul(*inner), groups)
-        kdesc = " \\times ".join(k_letters)
-        letters = (f"kernel ${kdesc}$, $l$ input channels"
-                   + (", $g$ groups" if groups != 1 else "") + ", $k$ filters")
+        kdesc = "kernel size $k$" if len(set(k_letters)) == 1 else \
+            "kernel $" + " \\times ".join(k_letters) + "$"
+        letters = (f"{kdesc}, $l$ input channels"
+                   + (", $g$ groups" if groups != 1 else "") + ", $f$ filters")
         filters = integer(self.filters)
         if self.bias:
-            formula, term = f"({f_in} + 1) \\times k", mul(add(work, 1), filters)
+            formula, term = f"({f_in} + 1) \\times f", mul(add(work, 1), filters)
         else:
-            formula, term = f"{f_in} \\times k", mul(work, filters)
+            formula, term = f"{f_in} \\times f", mul(work, filters)
         return [Step(row.name, "parameters", formula, letters, term, integer(row.trainable))]
 
 

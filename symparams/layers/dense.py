@@ -53,8 +53,10 @@ class Dense(Layer):
     def worked_macs(self, row: Any) -> list[Step] | None:
         n_in, units = integer(row.input_shape.channels), integer(self.units)
         positions = [integer(v) for v in row.input_shape.spatial]
-        return [Step(row.name, "MACs", (r"T \times " if positions else "") + r"n \times m",
-                     ("$T$ positions, " if positions else "") + "$n$ inputs, $m$ units",
+        return [Step(row.name, "MACs", (r"T \times " if positions else "")
+                     + r"n_{\text{in}} \times n_{\text{out}}",
+                     ("$T$ positions, " if positions else "")
+                     + r"$n_{\text{in}}$ inputs, $n_{\text{out}}$ units",
                      mul(*positions, n_in, units), integer(row.macs))]
 
     def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
@@ -85,10 +87,12 @@ class Dense(Layer):
     def worked_params(self, row: Any, convention: str) -> list[Step] | None:
         n_in, units = integer(row.input_shape.channels), integer(self.units)
         if self.bias:
-            term, formula = mul(add(n_in, 1), units), r"(n + 1) \times m"
+            term = mul(add(n_in, 1), units)
+            formula = r"(n_{\text{in}} + 1) \times n_{\text{out}}"
         else:
-            term, formula = mul(n_in, units), r"n \times m"
-        return [Step(row.name, "parameters", formula, "$n$ inputs, $m$ units", term,
+            term, formula = mul(n_in, units), r"n_{\text{in}} \times n_{\text{out}}"
+        return [Step(row.name, "parameters", formula,
+                     r"$n_{\text{in}}$ inputs, $n_{\text{out}}$ units", term,
                      integer(row.trainable))]
 
 

@@ -277,31 +277,10 @@ def _steps_line(step: Step, row) -> list[Seg]:
 
 
 def exam_step(step: Step, row) -> Step:
-    """A step whose letters stay distinct within a solution: a convolution's parameter
-    step says ``(k × k × l + 1) × f`` (``k`` the kernel size, as in its size step; ``f``
-    the filters) where the layer file writes ``(n × m × l + 1) × k`` (``n`` is the input
-    size in the size step)."""
-    if row.layer.kind == "dense" and step.what == "parameters" and step.formula in (
-            r"(n + 1) \times m", r"n \times m"):
-        inner = r"n_{\text{in}} + 1" if row.layer.bias else r"n_{\text{in}}"
-        formula = rf"({inner}) \times n_{{\text{{out}}}}" if row.layer.bias else \
-            rf"{inner} \times n_{{\text{{out}}}}"
-        return Step(step.layer, step.what, formula,
-                    r"$n_{\text{in}}$ inputs, $n_{\text{out}}$ units", step.working, step.value)
-    if row.layer.kind != "conv" or step.what != "parameters" or not step.formula.endswith(r"\times k"):
-        return step
-    kernel = [int(x) for x in row.weights[0].shape[:-2]]
-    if len(set(kernel)) == 1:
-        klet, kdesc = ["k"] * len(kernel), "kernel size $k$"
-    else:
-        klet = {1: ["k"], 2: ["k_h", "k_w"], 3: ["k_d", "k_h", "k_w"]}[len(kernel)]
-        kdesc = "kernel $" + r" \times ".join(klet) + "$"
-    groups = int(row.layer.groups)
-    inner = r" \times ".join([*klet, "l"]) + (" / g" if groups != 1 else "")
-    formula = f"({inner} + 1) \\times f" if row.layer.bias else f"{inner} \\times f"
-    letters = f"{kdesc}, $l$ input channels" + (", $g$ groups" if groups != 1 else "") + \
-        ", $f$ filters"
-    return Step(step.layer, step.what, formula, letters, step.working, step.value)
+    """The step as the layer file writes it: its letters already stay distinct within a
+    solution (a convolution's ``(k × k × l + 1) × f``, a dense layer's
+    ``(n_in + 1) × n_out``)."""
+    return step
 
 
 def size_lines(d, upto: int) -> list[list[Seg]]:
