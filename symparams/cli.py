@@ -378,14 +378,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="html: a slider's range (and first value), e.g. n=8:512:28")
     derive.add_argument("--costs", metavar="LIST",
                         help="add cost columns and totals: macs, flops, extended_flops, "
-                             "activations, activation_bytes, memory (comma-separated; text, "
-                             "json, markdown, latex; worked: macs)")
+                             "activations, activation_bytes, memory, transformer_activations "
+                             "(comma-separated; text, json, markdown, latex; worked: macs)")
     derive.add_argument("--dtype", default=None, help="activation_bytes: fp32 (default), fp16, "
                         "bf16, fp64, int8")
     derive.add_argument("--optimizer", default=None, choices=("sgd", "momentum", "adam", "adamw"),
                         help="memory: the optimizer whose state is counted (default: adam)")
     derive.add_argument("--precision", default=None, choices=("fp32", "mixed"),
                         help="memory: fp32 (default) or mixed precision (ZeRO's accounting)")
+    derive.add_argument("--batch", default=None, metavar="B",
+                        help="transformer_activations: the batch size, a number or a name "
+                             "(default: the symbol b)")
+    derive.add_argument("--recompute", default=None, choices=("none", "selective", "full"),
+                        help="transformer_activations: activation recomputation (default: none)")
     derive.set_defaults(run=_derive)
     zoo = sub.add_parser("zoo", help="the networks shipped with symparams, by name")
     zoo.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -415,9 +420,11 @@ def _derive(args: argparse.Namespace) -> str:
             raise SpecError(f"--costs is shown by the text, json, markdown, latex and worked "
                             f"formats, not {args.format}")
         options["costs"] = cost_names(args.costs)
+        batch = int(args.batch) if args.batch is not None and args.batch.isdigit() \
+            else args.batch
         options["cost_options"] = check_options({k: v for k, v in (
-            ("dtype", args.dtype), ("optimizer", args.optimizer), ("precision", args.precision))
-            if v is not None})
+            ("dtype", args.dtype), ("optimizer", args.optimizer), ("precision", args.precision),
+            ("batch", batch), ("recompute", args.recompute)) if v is not None})
     return render(derivation, args.format, **options)
 
 

@@ -289,3 +289,14 @@ def test_cost_columns_in_bytes(capsys):
     assert "ZeRO" in data["cost_convention"]
     assert main(["derive", "I(8)-H(2)", "--costs", "activation_bytes", "--dtype", "fp13"]) == 2
     assert "unknown dtype" in capsys.readouterr().err
+
+
+def test_transformer_activations_column(capsys):
+    """Korthikanti et al.: 34 s b h per layer with selective recomputation."""
+    assert main(["derive", "gpt2", "--costs", "transformer_activations", "--recompute",
+                 "selective", "--batch", "8", "--set", "T=1024", "d=768", "L=12", "V=50257",
+                 "h=12", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["costs"]["transformer_activations"] == 12 * 34 * 1024 * 8 * 768
+    assert "Korthikanti" in data["cost_convention"]
+    assert main(["derive", "gpt2", "--costs", "transformer_activations", "--batch", "1x"]) == 2

@@ -180,28 +180,7 @@ class Derivation:
     def leaf_rows(self) -> "list[tuple[Row, sp.Expr]]":
         """Every row that is not a block or repeat, with how many times it runs: a
         repeat's copy stands for ``t`` copies (or its second for ``t − 1``)."""
-        out: list[tuple[Row, sp.Expr]] = []
-
-        def visit(rows, times: sp.Expr) -> None:
-            for r in rows:
-                if not r.children:
-                    out.append((r, times))
-                    continue
-                t = getattr(r.layer, "times", None)
-                if t is None:  # a block: its rows run once
-                    visit(r.children, times)
-                    continue
-                copies = list(r.copies().values())
-                if t.is_Integer and len(copies) == int(t):  # unrolled: every copy is there
-                    visit(r.children, times)
-                elif len(copies) == 1:
-                    visit(copies[0], times * t)
-                else:
-                    visit(copies[0], times)
-                    visit(copies[1], times * (t - 1))
-
-        visit(self.rows, sp.Integer(1))
-        return out
+        return leaf_rows(self.rows)
 
     def training_memory(self, optimizer: str = "adam", precision: str = "fp32"
                         ) -> dict[str, sp.Expr]:
@@ -215,13 +194,7 @@ class Derivation:
         """Bytes of activations kept for the backward pass by the transformer layers (each
         attention layer stands for one: Korthikanti et al. 2022's ``s b h (34 + 5 a s /
         h)`` at 16-bit; ``recompute`` ``"selective"`` or ``"full"``)."""
-        from symparams.algebra.memory import transformer_activations
-        from symparams.core.symbols import make_symbol
-
-        b = make_symbol(batch) if isinstance(batch, str) else sp.Integer(batch)
-        return sp.Add(*(times * transformer_activations(
-            r.input_shape.spatial[0], b, r.input_shape.channels, r.layer.heads, recompute)
-            for r, times in self.leaf_rows() if r.kind == "attention"))
+        return transformer_activation_memory(self.rows, batch, recompute)
 
     @property
     def total(self) -> sp.Expr:
@@ -514,3 +487,43 @@ def jsonable(value: sp.Expr) -> int | str:
     if value.is_Integer:
         return int(value)
     return str(value)
+
+
+def leaf_rows(rows: "tuple[Row, ...]") -> "list[tuple[Row, sp.Expr]]":
+    """Every row of ``rows`` (and of their blocks and repeats) that is not a block or
+    repeat, with how many times it runs: a repeat's copy stands for ``t`` copies (or its
+    second for ``t − 1``)."""
+    out: list[tuple[Row, sp.Expr]] = []
+
+    def visit(rows, times: sp.Expr) -> None:
+        for r in rows:
+            if not r.children:
+                out.append((r, times))
+                continue
+            t = getattr(r.layer, "times", None)
+            if t is None:  # a block: its rows run once
+                visit(r.children, times)
+                continue
+            copies = list(r.copies().values())
+            if t.is_Integer and len(copies) == int(t):  # unrolled: every copy is there
+                visit(r.children, times)
+            elif len(copies) == 1:
+                visit(copies[0], times * t)
+            else:
+                visit(copies[0], times)
+                visit(copies[1], times * (t - 1))
+
+    visit(rows, sp.Integer(1))
+    return out
+
+
+def transformer_activation_memory(rows: "tuple[Row, ...]", batch: Any = "b",
+                                  recompute: str = "none") -> sp.Expr:
+    """Korthikanti et al.'s activation bytes over the attention layers of ``rows``."""
+    from symparams.algebra.memory import transformer_activations
+    from symparams.core.symbols import make_symbol
+
+    b = make_symbol(batch) if isinstance(batch, str) else sp.Integer(batch)
+    return sp.Add(*(times * transformer_activations(
+        r.input_shape.spatial[0], b, r.input_shape.channels, r.layer.heads, recompute)
+        for r, times in leaf_rows(rows) if r.kind == "attention"))

@@ -9,7 +9,9 @@ from typing import Any, Callable, Iterable
 import sympy as sp
 
 from symparams.algebra.memory import SOURCES, model_states
+from symparams.core.derivation import transformer_activation_memory
 from symparams.core.errors import SpecError, quote
+from symparams.core.symbols import is_valid_name
 
 DTYPE_BYTES = {"fp32": 4, "float32": 4, "fp16": 2, "float16": 2, "bf16": 2, "bfloat16": 2,
                "fp64": 8, "float64": 8, "int8": 1, "fp8": 1}
@@ -32,6 +34,12 @@ COSTS: dict[str, tuple[str, Callable[..., sp.Expr], Callable[..., sp.Expr]]] = {
                          lambda d, o: d.activations * DTYPE_BYTES[o.get("dtype", "fp32")]),
     "memory": ("Training memory", lambda r, o: _memory(r.params, r.trainable, o),
                lambda d, o: _memory(d.total, d.trainable, o)),
+    "transformer_activations": (
+        "Transformer activations",
+        lambda r, o: transformer_activation_memory((r,), o.get("batch", "b"),
+                                                   o.get("recompute", "none")),
+        lambda d, o: d.transformer_activation_memory(o.get("batch", "b"),
+                                                     o.get("recompute", "none"))),
 }
 
 CONVENTION = ("one MAC is one multiply and one add; FLOPs = 2 × MACs, as PyTorch's "
@@ -48,6 +56,10 @@ def convention(names: Iterable[str], options: dict) -> str:
     text = CONVENTION
     if "activation_bytes" in names:
         text += f"; activation bytes at {options.get('dtype', 'fp32')}"
+    if "transformer_activations" in names:
+        text += (f"; transformer activations: bytes at 16-bit kept for the backward pass, "
+                 f"batch {options.get('batch', 'b')}, recomputation "
+                 f"{options.get('recompute', 'none')} ({SOURCES['activations']})")
     if "memory" in names:
         text += (f"; training memory: weights, gradients and {options.get('optimizer', 'adam')} "
                  f"state in bytes at {options.get('precision', 'fp32')} "
@@ -73,6 +85,9 @@ def check_options(options: dict) -> dict:
     if dtype not in DTYPE_BYTES:
         raise SpecError(f"unknown dtype {quote(dtype)}; known: {', '.join(DTYPE_BYTES)}")
     model_states(sp.Integer(1), options.get("optimizer", "adam"), options.get("precision", "fp32"))
+    batch = options.get("batch", "b")
+    if isinstance(batch, str) and not is_valid_name(batch):
+        raise SpecError(f"--batch is a number or a name, got {quote(batch)}")
     return options
 
 
@@ -96,5 +111,7 @@ def row_values(row: Any, names: Iterable[str], options: dict | None = None) -> l
 def total_values(derivation: Any, names: Iterable[str], options: dict | None = None
                  ) -> list[tuple[str, sp.Expr]]:
     """(label, total) per cost: ``("MACs", …)``, ``("activations", …)``."""
-    return [(COSTS[n][0] if n != "activations" else n, COSTS[n][2](derivation, options or {}))
-            for n in names]
+    def label(heading: str) -> str:  # "MACs", "FLOPs (extended)", "training memory"
+        return heading if heading[:2].isupper() else heading[0].lower() + heading[1:]
+
+    return [(label(COSTS[n][0]), COSTS[n][2](derivation, options or {})) for n in names]
