@@ -392,6 +392,10 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--recompute", default=None, choices=("none", "selective", "full"),
                         help="transformer_activations: activation recomputation (default: none)")
     derive.set_defaults(run=_derive)
+    layers = sub.add_parser("layers", help="every layer kind: its letter, arguments, options "
+                                           "and defaults")
+    layers.set_defaults(run=lambda args: __import__(
+        "symparams.export.cheatsheet", fromlist=["cheatsheet"]).cheatsheet())
     zoo = sub.add_parser("zoo", help="the networks shipped with symparams, by name")
     zoo.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     zoo.set_defaults(run=_zoo)
@@ -407,6 +411,14 @@ def _derive(args: argparse.Namespace) -> str:
     if args.form or args.by:
         derivation = derivation.simplify(args.form or "collected", args.by)
     options = {k: True for k in ("standalone", "worked") if getattr(args, k, False)}
+    for option, formats in (("standalone", ("latex",)), ("worked", ("latex", "markdown"))):
+        if option in options and args.format not in formats:
+            raise SpecError(f"--{option} is for --format {' or '.join(formats)}, not "
+                            f"{args.format}")
+    unused = [f"--{name}" for name in ("dtype", "optimizer", "precision", "batch", "recompute")
+              if getattr(args, name, None) is not None and not args.costs]
+    if unused:
+        raise SpecError(f"{', '.join(unused)} only matter with --costs")
     if args.ranges:
         if args.format != "html":
             raise SpecError("--range is for --format html")
@@ -416,9 +428,9 @@ def _derive(args: argparse.Namespace) -> str:
     if args.costs:
         from symparams.export.costs import check_options, cost_names
 
-        if args.format not in ("text", "json", "markdown", "worked", "latex"):
-            raise SpecError(f"--costs is shown by the text, json, markdown, latex and worked "
-                            f"formats, not {args.format}")
+        if args.format not in ("text", "json", "markdown", "worked", "latex", "csv"):
+            raise SpecError(f"--costs is shown by the text, json, csv, markdown, latex and "
+                            f"worked formats, not {args.format}")
         options["costs"] = cost_names(args.costs)
         batch = int(args.batch) if args.batch is not None and args.batch.isdigit() \
             else args.batch

@@ -239,6 +239,22 @@ class Derivation:
                 return text
         return ""
 
+    def __iter__(self):
+        """The rows, in order (``for row in d``); ``d[0]`` is the first, ``d.row(1)`` too
+        (by its 1-based index) and ``d.row("conv2d1")`` by name."""
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int | slice):
+        return self.rows[i]
+
+    def __repr__(self) -> str:
+        name = f"{self.network.name!r}, " if self.network.name else ""
+        total = self.total if self.total.is_Integer else shorten(str(self.total), 80)
+        return f"<Derivation {name}{len(self.rows)} layers, total params {total}>"
+
     def all_rows(self) -> tuple[Row, ...]:
         """Every row, with the rows inside blocks and repeats after their parent."""
         return tuple(r for top in self.rows for r in top.walk())
@@ -315,8 +331,14 @@ class Derivation:
 
     # -- plain outputs -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary: numbers are ints, other values sympy ``str()`` text."""
+        """A JSON-ready summary: numbers are ints, other values sympy ``str()`` text; the
+        network's ``name``, its ``input`` row, the ``layers``, the counts, the symbols and
+        the conditions (as relations, and with their layer and reason)."""
         return {
+            "name": self.network.name,
+            "input": {"name": "input", "kind": "input",
+                      "output_shape": [jsonable(d) for d in self.input_shape.dims()],
+                      "params": 0},
             "layers": [{"name": r.name, "kind": r.kind,
                         "output_shape": [jsonable(d) for d in r.output_shape.dims()],
                         "params": jsonable(r.params)} for r in self.rows],
@@ -326,6 +348,9 @@ class Derivation:
             "convention": self.convention,
             "symbols": {s.name: text for s, text in self.legend if s in self.free_symbols},
             "conditions": [str(c.relation) for c in self.conditions],
+            "condition_details": [{"relation": str(c.relation), "layer": c.layer,
+                                   "reason": c.reason, "assumed": c.assumed}
+                                  for c in self.conditions],
             "assumptions": [c.reason for c in self.conditions if c.assumed],
         }
 

@@ -118,4 +118,25 @@ def to_json(derivation, *, costs: Any = None, cost_options: dict | None = None,
                    for ch in text) + "\n"
 
 
+@register_format("csv")
+def to_csv(derivation, *, costs: Any = None, cost_options: dict | None = None,
+           **_options) -> str:
+    """The per-layer table as CSV: name, kind, output shape (sizes joined by ``x``,
+    channels last), parameters (and the costs asked for); formulas as sympy text."""
+    import csv
+    import io
+
+    d = derivation
+    names = cost_names(costs)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["layer", "kind", "output_shape", "params", *names])
+    writer.writerow(["input", "input", " x ".join(map(str, d.input_shape.dims())), 0,
+                     *input_values(d, names, cost_options)])
+    for r in d.rows:
+        writer.writerow([printable(r.name), r.kind, " x ".join(map(str, r.output_shape.dims())),
+                         r.params, *row_values(r, names, cost_options)])
+    return buffer.getvalue()
+
+
 provide("text")(to_text)

@@ -26,7 +26,6 @@ is parsed again by the strict parser: the variant's ``spec`` is that text.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -1,0 +1,65 @@
+"""Newcomer polish (issue 15): the layers cheat sheet, CSV tables, a short repr and an
+iterable Derivation."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import symparams
+from symparams.cli import main
+from symparams.core.layer import REGISTRY
+
+
+def test_layers_cheat_sheet_lists_every_kind_its_letter_and_defaults(capsys):
+    assert main(["layers"]) == 0
+    out = capsys.readouterr().out
+    for cls, _ in REGISTRY.values():
+        if not cls.composite:
+            assert f"\n{cls.kind}" in out, cls.kind
+    assert "conv  [C]" in out and "s/stride=1 (stride)" in out and "p/padding=0" in out
+    assert "attention  [MHA]" in out and "kv/kv_heads=unset" in out
+    assert "``" not in out  # docstrings without their markup
+
+
+def test_csv_table(capsys):
+    assert main(["derive", "I(28x28x1)-C(4,5)-P(2)-H(10)", "--format", "csv", "--costs",
+                 "macs"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["layer", "kind", "output_shape", "params", "macs"]
+    assert rows[1] == ["input", "input", "28 x 28 x 1", "0", "0"]
+    assert rows[2] == ["conv2d1", "conv2d", "24 x 24 x 4", str((5 * 5 + 1) * 4),
+                       str(24 * 24 * 4 * 25)]
+    assert rows[-1] == ["dense1", "dense", "10", str(577 * 10), str(5760)]
+
+
+def test_a_derivation_is_a_sequence_of_rows_with_a_short_repr():
+    d = symparams.parse("I(28x28x1)-C(4,5)-P(2)-H(10)").derive()
+    assert [r.name for r in d] == ["conv2d1", "maxpool1", "flatten1", "dense1"]
+    assert len(d) == 4 and d[0] is d.row(1) is d.row("conv2d1") and d[-1].name == "dense1"
+    assert repr(d) == "<Derivation 4 layers, total params 5874>"
+    big = symparams.parse("I-C-P-C-P-H-O").derive()
+    assert len(repr(big)) < 150
+
+
+def test_json_has_the_name_the_input_row_and_the_reasons(capsys):
+    import json
+
+    assert main(["derive", "vgg16", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["name"].startswith("VGG-16")
+    assert data["input"] == {"name": "input", "kind": "input", "output_shape": [224, 224, 3],
+                             "params": 0}
+    d = symparams.parse("I(n x n x 1)-C(4,3,s=2)").derive()
+    detail = d.to_dict()["condition_details"]
+    assert detail and all(c["reason"] and c["layer"] == "conv2d1" for c in detail)
+
+
+def test_options_a_format_does_not_use_are_errors(capsys):
+    assert main(["derive", "I(8)-H(2)", "--worked"]) == 2
+    assert "--worked is for --format latex or markdown" in capsys.readouterr().err
+    assert main(["derive", "I(8)-H(2)", "--standalone", "--format", "markdown"]) == 2
+    assert "--standalone is for --format latex" in capsys.readouterr().err
+    assert main(["derive", "I(8)-H(2)", "--dtype", "fp16"]) == 2
+    assert "only matter with --costs" in capsys.readouterr().err
+    assert main(["derive", "I(8)-H(2)", "--worked", "--format", "markdown"]) == 0
