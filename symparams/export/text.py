@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from symparams.core.derivation import jsonable
 from symparams.core.errors import printable
@@ -25,18 +26,70 @@ CONVENTION_NOTES = {
 MAX_TABLE_WIDTH = 100
 
 
+class TextPrinter(StrPrinter):
+    """sympy's text printer with the order people write: the positive terms before the
+    negative, each by falling degree, the number last (``n - k1 + 1``, not
+    ``-k1 + n + 1``), and
+    divisibility as ``4 ∣ n + 3`` (not ``Eq(Mod(n + 3, 4), 0)``)."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        terms = super()._as_ordered_terms(expr, order=order)
+        return sorted(terms, key=lambda t: (t.is_number, t.could_extract_minus_sign(),
+                                            -_degree(t)))
+
+    def _print_Equality(self, expr):
+        if isinstance(expr.lhs, sp.Mod) and expr.rhs == 0:
+            x, m = expr.lhs.args
+            return f"{self._print(m)} ∣ {self._print(x)}"
+        return super()._print_Relational(expr)
+
+
+def _degree(term: sp.Expr, depth: int = 3) -> int:
+    """The degree of a product in its symbols: a sum counts as its highest term, a floor
+    as its argument's numerator, a division not at all; ``depth`` levels down at most
+    (nested floors 100 deep would otherwise cost depth² and the recursion limit)."""
+    if depth == 0 or not term.free_symbols:
+        return 1 if term.free_symbols else 0
+    if isinstance(term, sp.Add):
+        return max((_degree(t, depth - 1) for t in term.args), default=0)
+    if isinstance(term, (sp.floor, sp.ceiling)):
+        return _degree(term.args[0], depth - 1)
+    degree = 0
+    for base, exp in term.as_powers_dict().items():
+        if base.free_symbols and exp.is_Integer and exp > 0:
+            degree += int(exp) * (1 if base.is_Symbol else max(_degree(base, depth - 1), 1))
+    return degree
+
+
+_TEXT = TextPrinter()
+
+
+def text(expr: Any) -> str:
+    """An expression (or a relation) as the text outputs write it."""
+    return _TEXT.doprint(expr)
+
+
+def shape_text(shape) -> str:
+    """``24 × 24 × 4``; a compound size in parentheses, in the text order."""
+    dims = shape.dims()
+    if len(dims) == 1:
+        return text(dims[0])
+    return " × ".join(text(d) if d.is_Atom or isinstance(d, (sp.floor, sp.ceiling))
+                      else f"({text(d)})" for d in dims)
+
+
 def number(value: sp.Expr, *, factor: bool = False) -> str:
     """``217,706`` for a number, as Keras and torchinfo print it; a formula as sympy text,
     with ``factor``, its common factor taken out where that is shorter (a repeat's
     ``295424*(L2 - 1)``, not ``295424*L2 - 295424``)."""
     if value.is_Integer:
         return f"{int(value):,}"
-    text = str(value)
+    written = text(value)
     if factor and value.is_Add and len(value.args) <= 8:
-        factored = str(sp.factor_terms(value))
-        if len(factored) < len(text):
+        factored = text(sp.factor_terms(value))
+        if len(factored) < len(written):
             return factored
-    return text
+    return written
 
 
 def text_table(rows: list[list[str]]) -> list[str]:
@@ -65,9 +118,9 @@ def to_text(derivation, *, costs: Any = None, cost_options: dict | None = None,
     d = derivation
     names = cost_names(costs)
     rows = [["Layer", "Kind", "Output shape", "Params", *headings(names)],
-            ["input", "input", str(d.input_shape), "0",
+            ["input", "input", shape_text(d.input_shape), "0",
              *(number(v) for v in input_values(d, names, cost_options))]]
-    rows += [[r.name, r.kind, str(r.output_shape), number(r.params, factor=True),
+    rows += [[r.name, r.kind, shape_text(r.output_shape), number(r.params, factor=True),
               *(number(v, factor=True) for v in row_values(r, names, cost_options))]
              for r in d.rows]
     rows = [[printable(cell) for cell in r] for r in rows]  # widths of what is shown
@@ -90,7 +143,7 @@ def to_text(derivation, *, costs: Any = None, cost_options: dict | None = None,
         out += ["", "Symbols:"] + [f"  {printable(s.name).ljust(width)}  {t}" for s, t in legend]
     if d.conditions:
         out += ["", "Valid when:"]
-        out += [f"  {c.relation}    ({c.layer}: {c.reason})" for c in d.conditions]
+        out += [f"  {text(c.relation)}    ({c.layer}: {c.reason})" for c in d.conditions]
     # user text is in many lines (names, legend, reasons): escape line by line
     return "\n".join(printable(line) for line in out) + "\n"
 
