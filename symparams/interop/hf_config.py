@@ -50,13 +50,12 @@ L*(12*d**2 + 13*d) + T*d + V*d + 2*d
 from __future__ import annotations
 
 import json
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import Any, Callable, Mapping
 
+from symparams.core.files import read_text
 from symparams.core.errors import NotSupportedError, SpecError, quote, shorten
 from symparams.core.network import Network
 
@@ -88,40 +87,10 @@ class ConfigNetwork(Network):
 def read_config(path: str | Path) -> dict[str, Any]:
     """The JSON object in ``path``: a regular file of at most :data:`MAX_CONFIG_BYTES`,
     UTF-8, one JSON object; every problem is a :class:`SpecError` naming the file."""
-    path = Path(path)
     where = shorten(str(path))
-    try:
-        _check_regular(path.stat(), where)
-        # O_NONBLOCK: should the path become a FIFO after the check, open does not wait
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-        with os.fdopen(fd, "rb") as fh:
-            _check_regular(os.fstat(fh.fileno()), where)
-            raw = fh.read(MAX_CONFIG_BYTES + 1)
-    except OSError as err:
-        raise SpecError(f"cannot read {where}: {err.strerror}") from None
-    except SpecError:  # a ValueError too, but already the message
-        raise
-    except ValueError:  # a NUL character in the path
-        raise SpecError(f"cannot read {where}: not a valid path") from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise SpecError(f"{where} is larger than {MAX_CONFIG_BYTES:,} bytes, the limit for "
-                        "a config.json")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SpecError(f"{where}: not a UTF-8 text file") from None
+    text = read_text(path, limit=MAX_CONFIG_BYTES, noun="a config.json",
+                     give="a model's config.json")
     return parse_config(text, where)
-
-
-def _check_regular(info: os.stat_result, where: str) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        raise SpecError(f"{where} is a folder; give a model's config.json")
-    if not stat.S_ISREG(info.st_mode):
-        raise SpecError(f"{where} is not a regular file (a FIFO, device or socket); "
-                        "give a model's config.json")
-    if info.st_size > MAX_CONFIG_BYTES:
-        raise SpecError(f"{where} is {info.st_size:,} bytes; a config.json may have at most "
-                        f"{MAX_CONFIG_BYTES:,}")
 
 
 def _no_constant(name: str) -> Any:

@@ -30,13 +30,12 @@ as ``kind = "NAME"`` with the parameters as keys; ``kind = "repeat"`` with
 
 from __future__ import annotations
 
-import os
-import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from symparams.core.files import read_text
 from symparams.core.errors import SpecError, SymparamsError, quote, shorten
 from symparams.core.layer import make_layer, suggest
 from symparams.core.network import Network
@@ -73,28 +72,9 @@ def load(path: str | Path) -> SpecFile:
     Only a regular file of at most :data:`MAX_SPEC_BYTES` is read: a folder, FIFO,
     device or socket (or a symlink to one) is refused without reading from it.
     """
-    path = Path(path)
     where = shorten(str(path))
-    try:
-        info = path.stat()
-        _check_regular(info, where)
-        # O_NONBLOCK: should the path become a FIFO after the check, open does not wait
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-        with os.fdopen(fd, "rb") as fh:
-            _check_regular(os.fstat(fh.fileno()), where)
-            raw = fh.read(MAX_SPEC_BYTES + 1)
-    except OSError as err:
-        raise SpecError(f"cannot read {where}: {err.strerror}") from None
-    except SpecError:
-        raise
-    except ValueError:  # a NUL character in the path
-        raise SpecError(f"cannot read {where}: not a valid path") from None
-    if len(raw) > MAX_SPEC_BYTES:
-        raise SpecError(f"{where} is larger than {MAX_SPEC_BYTES:,} bytes, the limit for a spec file")
-    try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark is not TOML
-    except UnicodeDecodeError:
-        raise SpecError(f"{where}: not a UTF-8 text file") from None
+    text = read_text(path, limit=MAX_SPEC_BYTES, noun="a spec file", give="a .toml spec file",
+                     give_folder="a .toml spec file or a notation such as \"I-C-P-H-O\"")
     data = toml_data(text, where)
     try:
         return from_dict(data)
@@ -118,18 +98,6 @@ def toml_data(text: str, where: str) -> dict[str, Any]:
         raise SpecError(f"{where}: invalid TOML: a number with too many digits") from None
     except RecursionError:
         raise SpecError(f"{where}: invalid TOML: nested too deeply") from None
-
-
-def _check_regular(info: os.stat_result, where: str) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        raise SpecError(f"{where} is a folder; give a .toml spec file or a notation such as "
-                        "\"I-C-P-H-O\"")
-    if not stat.S_ISREG(info.st_mode):
-        raise SpecError(f"{where} is not a regular file (a FIFO, device or socket); "
-                        "give a .toml spec file")
-    if info.st_size > MAX_SPEC_BYTES:
-        raise SpecError(f"{where} is {info.st_size:,} bytes; a spec file may have at most "
-                        f"{MAX_SPEC_BYTES:,}")
 
 
 def from_dict(data: dict[str, Any]) -> SpecFile:

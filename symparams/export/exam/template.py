@@ -184,34 +184,13 @@ def load(path: str | Path) -> Template:
 
 
 def read_text(path: str | Path) -> str:
-    """A template file's text, read as :func:`symparams.notation.specfile.load` reads a
-    spec file: only a regular file (no FIFO or device, checked again after opening) of at
-    most ``MAX_SPEC_BYTES``, UTF-8."""
-    import os
+    """A template file's text, read as spec files are: only a regular file (no FIFO or
+    device, checked again after opening) of at most ``MAX_SPEC_BYTES``, UTF-8."""
+    from symparams.core.files import read_text as read
+    from symparams.notation.specfile import MAX_SPEC_BYTES
 
-    from symparams.notation.specfile import MAX_SPEC_BYTES, _check_regular
-
-    path = Path(path)
-    where = shorten(str(path))
-    try:
-        info = path.stat()
-        _check_regular(info, where)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-        with os.fdopen(fd, "rb") as fh:
-            _check_regular(os.fstat(fh.fileno()), where)
-            raw = fh.read(MAX_SPEC_BYTES + 1)
-    except OSError as err:
-        raise SpecError(f"cannot read {where}: {err.strerror}") from None
-    except SpecError:
-        raise
-    except ValueError:  # a NUL character in the path
-        raise SpecError(f"cannot read {where}: not a valid path") from None
-    if len(raw) > MAX_SPEC_BYTES:
-        raise SpecError(f"{where} is larger than {MAX_SPEC_BYTES:,} bytes")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SpecError(f"{where}: not a UTF-8 text file") from None
+    return read(path, limit=MAX_SPEC_BYTES, noun="an exam template",
+                give="a .toml exam template")
 
 
 def toml_loads(text: str, where: str) -> dict[str, Any]:
