@@ -247,6 +247,9 @@ class Derivation:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def __bool__(self) -> bool:  # a derivation of an input alone is still a derivation
+        return True
+
     def __getitem__(self, i: int | slice):
         return self.rows[i]
 
