@@ -391,6 +391,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: the symbol b)")
     derive.add_argument("--recompute", default=None, choices=("none", "selective", "full"),
                         help="transformer_activations: activation recomputation (default: none)")
+    derive.add_argument("--caption", default=None,
+                        help="latex: put the table in a table float with this caption")
+    derive.add_argument("--label", default=None, help="latex: the table float's \\label")
     derive.set_defaults(run=_derive)
     layers = sub.add_parser("layers", help="every layer kind: its letter, arguments, options "
                                            "and defaults")
@@ -419,6 +422,11 @@ def _derive(args: argparse.Namespace) -> str:
               if getattr(args, name, None) is not None and not args.costs]
     if unused:
         raise SpecError(f"{', '.join(unused)} only matter with --costs")
+    for option in ("caption", "label"):
+        if getattr(args, option, None) is not None:
+            if args.format != "latex":
+                raise SpecError(f"--{option} is for --format latex, not {args.format}")
+            options[option] = getattr(args, option)
     if args.ranges:
         if args.format != "html":
             raise SpecError("--range is for --format html")

@@ -63,3 +63,17 @@ def test_options_a_format_does_not_use_are_errors(capsys):
     assert main(["derive", "I(8)-H(2)", "--dtype", "fp16"]) == 2
     assert "only matter with --costs" in capsys.readouterr().err
     assert main(["derive", "I(8)-H(2)", "--worked", "--format", "markdown"]) == 0
+
+
+def test_latex_fragment_says_its_packages_and_takes_a_caption(capsys, tmp_path):
+    assert main(["derive", "I(28x28x1)-C(4,5)-P(2)-H(10)", "--format", "latex", "--caption",
+                 "A CNN & its 5,874 parameters", "--label", "tab:cnn"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("% symparams: this fragment needs \\usepackage{amsmath}")
+    assert "\\caption{A CNN \\& its 5,874 parameters}" in out and "\\label{tab:cnn}" in out
+    assert "\\begin{tabular}{@{}lllr@{}}" in out  # the numbers right-aligned
+    assert "batch-norm" not in out  # the BatchNorm note only where it applies
+    assert main(["derive", "I(8)-H(2)", "--format", "latex", "--label", "a b"]) == 2
+    assert main(["derive", "I(8)-H(2)", "--caption", "x"]) == 2
+    with_bn = symparams.parse("I(8x8x1)-C(2,3)-B").derive().latex()
+    assert "batch-norm running statistics are buffers" in with_bn

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from symparams.core.errors import printable
+from symparams.core.errors import SpecError, printable, quote
 from symparams.export import register_format
 
 MUL_SYMBOLS = {None: None, "": None, "none": None, "space": None, "dot": "dot",
@@ -336,7 +336,7 @@ def table(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
                     rf"${p.doprint(sp.factor_terms(d.trainable))}${blanks} \\")
         foot.append(rf"\multicolumn{{3}}{{@{{}}l}}{{Non-trainable}} & "
                     rf"${p.doprint(sp.factor_terms(d.non_trainable))}${blanks} \\")
-    columns = "llll" + "r" * len(names)
+    columns = "lllr" + "r" * len(names)  # numbers right-aligned
     return "\n".join([rf"\begin{{tabular}}{{@{{}}{columns}@{{}}}}", r"\toprule", head,
                       r"\midrule", *body, r"\midrule", *foot, r"\bottomrule",
                       r"\end{tabular}"]) + "\n"
@@ -393,18 +393,25 @@ CONVENTION_TEXT = {
 def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
              values: Mapping[str, Any] | None = None, symbol: str = "P",
              mul_symbol: str | None = None, symbol_names: Mapping[str, str] | None = None,
-             costs: Any = None, cost_options: dict | None = None, **_options: Any) -> str:
+             costs: Any = None, cost_options: dict | None = None, caption: str | None = None,
+             label: str | None = None, **_options: Any) -> str:
     """The equation, the table, the per-layer ``align*``, the legend and the conditions;
     ``costs`` adds cost columns to the table (and their convention below it);
+    ``caption`` and ``label`` put the table in a ``table`` float;
     ``worked=True`` adds the worked solution (it needs numbers: ``values`` or a numeric
     derivation); ``standalone=True`` wraps it all in a document that compiles."""
     p = printer(mul_symbol=mul_symbol, symbol_names=symbol_names)
     d = derivation
     wrap = (r"\begin{adjustbox}{max width=\linewidth,center}", r"\end{adjustbox}") \
         if standalone else (r"\begin{center}", r"\end{center}")
-    parts = [equation(d, p, symbol, values), legend(d, p, symbol),
-             wrap[0] + "\n" + table(d, p, symbol, costs, cost_options) + wrap[1] + "\n",
-             align(d, p, symbol, values), CONVENTION_TEXT[d.convention] + "\n",
+    tabular = wrap[0] + "\n" + table(d, p, symbol, costs, cost_options) + wrap[1] + "\n"
+    if caption is not None or label is not None:
+        tabular = _float(tabular, caption, label)
+    batch_norm = any(r.kind == "batchnorm" for r in d.all_rows())
+    parts = ([] if standalone else [FRAGMENT_NOTE]) + [
+             equation(d, p, symbol, values), legend(d, p, symbol), tabular,
+             align(d, p, symbol, values),
+             CONVENTION_TEXT[d.convention] + "\n" if batch_norm else "",
              _cost_note(costs, cost_options),
              conditions(d, p)]
     if worked:
@@ -416,6 +423,25 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
         return body
     title = rf"\section*{{{tex_escape(d.network.name)}}}" + "\n" if d.network.name else ""
     return PREAMBLE + "\\begin{document}\n" + title + body + "\\end{document}\n"
+
+
+FRAGMENT_NOTE = ("% symparams: this fragment needs \\usepackage{amsmath} and "
+                 "\\usepackage{booktabs} in the preamble\n")
+
+
+def _float(tabular: str, caption: str | None, label: str | None) -> str:
+    """The table in a ``table`` float with its caption (user text, escaped) and label
+    (letters, digits and ``:-_.`` only)."""
+    out = [r"\begin{table}[ht]", tabular.replace(r"\begin{center}", r"\centering")
+           .replace(r"\end{center}", "").rstrip("\n")]
+    if caption is not None:
+        out.append(rf"\caption{{{tex_escape(caption)}}}")
+    if label is not None:
+        if not label or not all(c.isascii() and (c.isalnum() or c in ":-_.") for c in label):
+            raise SpecError(f"a LaTeX label is letters, digits and : - _ . only, got "
+                            f"{quote(label)}")
+        out.append(rf"\label{{{label}}}")
+    return "\n".join(out + [r"\end{table}"]) + "\n"
 
 
 def _cost_note(costs: Any, options: dict | None) -> str:
