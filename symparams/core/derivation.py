@@ -169,7 +169,9 @@ class Derivation:
             live[r.name] = r.activations
             for name in [n for n in live if last_use.get(n, -1) <= i]:
                 del live[name]
-        return sp.Max(*sums) if sums else self.input_shape.size()
+        if not sums:
+            return self.input_shape.size()
+        return sp.Max(*dict.fromkeys(sums))
 
     @cached_property
     def activations(self) -> sp.Expr:
@@ -555,3 +557,4 @@ def transformer_activation_memory(rows: "tuple[Row, ...]", batch: Any = "b",
     return sp.Add(*(times * transformer_activations(
         r.input_shape.spatial[0], b, r.input_shape.channels, r.layer.heads, recompute)
         for r, times in leaf_rows(rows) if r.kind == "attention"))
+

@@ -78,6 +78,12 @@ def shape_text(shape) -> str:
                       else f"({text(d)})" for d in dims)
 
 
+def _peak_is_cheap(derivation) -> bool:
+    """The symbolic peak is a Max over every row, which sympy prunes pair by pair: shown
+    for a numeric network, or one of at most 40 rows."""
+    return derivation.is_numeric() or len(derivation.rows) <= 40
+
+
 def number(value: sp.Expr, *, factor: bool = False) -> str:
     """``217,706`` for a number, as Keras and torchinfo print it; a formula as sympy text,
     with ``factor``, its common factor taken out where that is shorter (a repeat's
@@ -132,7 +138,7 @@ def to_text(derivation, *, costs: Any = None, cost_options: dict | None = None,
     out.append(f"Non-trainable params: {number(d.non_trainable)}")
     for label, value in total_values(d, names, cost_options):
         out.append(f"Total {label}: {number(value)}")
-    if "activations" in names:
+    if "activations" in names and _peak_is_cheap(d):
         out.append(f"Peak activations (inference): {number(d.activation_peak())}")
     out.append(f"({CONVENTION_NOTES[d.convention]}; shapes are channels-last)")
     if names:
@@ -161,7 +167,7 @@ def to_json(derivation, *, costs: Any = None, cost_options: dict | None = None,
             layer.update(zip(names, (jsonable(v) for v in row_values(row, names, cost_options))))
         data["costs"] = {n: jsonable(v) for n, (_, v) in
                          zip(names, total_values(derivation, names, cost_options))}
-        if "activations" in names:
+        if "activations" in names and _peak_is_cheap(derivation):
             data["costs"]["activation_peak"] = jsonable(derivation.activation_peak())
         data["cost_convention"] = convention(names, cost_options or {})
     text = json.dumps(data, indent=2, ensure_ascii=False)
