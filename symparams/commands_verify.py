@@ -146,7 +146,7 @@ def add_command(subparsers: Any) -> None:
                               "torch's meta device (shapes only, no data, so any size is cheap) "
                               "and compare every layer's output shape and parameters, and "
                               "the total. Exit status 1 on any difference. Needs "
-                              "symparams[torch].")
+                              "PyTorch (pip install torch).")
     _common(p)
     p.set_defaults(run=_run)
 

@@ -35,7 +35,7 @@ from symparams.export.html import (MAX_DIGITS, PLOT_POINTS, attribute, relation_
                                    slider_ranges, text)
 from symparams.export.latex import CONVENTION_TEXT, human_order, layer_params_expr
 
-INSTALL = "pip install 'symparams[jupyter]'"
+INSTALL = "pip install ipywidgets (or, in a checkout of symparams, pip install -e '.[jupyter]')"
 
 # the plot's frame, as the page's: width, height and the left, right, top, bottom margins
 _W, _H, _L, _R, _T, _B = 640, 260, 64, 16, 14, 34

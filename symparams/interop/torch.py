@@ -67,7 +67,7 @@ from symparams.core.shape import AXIS_NAMES
 from symparams.core.symbols import is_valid_name, make_symbol, sort_symbols
 from symparams.layers import Flatten, Input
 
-INSTALL_HINT = "pip install 'symparams[torch]'"
+INSTALL_HINT = "pip install torch (or, in a checkout of symparams, pip install -e '.[torch]')"
 GROUPS = ("input", "channels", "units", "kernel", "stride", "padding", "dilation")
 
 # Calls that return a tensor of their (first) input's shape and hold no parameters.
