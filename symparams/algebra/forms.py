@@ -75,6 +75,10 @@ def simplify(derivation: "Derivation", form: str, by=None) -> "Derivation":
                          non_trainable=in_form(r.non_trainable, form, syms))
                  for r in derivation.rows)
     total = in_form(derivation.trainable + derivation.non_trainable, form, syms)
+    if form == "factored" and by is None and total.is_Add:
+        # no factor common to the whole: the sum of the layers' factored counts, as the
+        # trainable and non-trainable lines print it (not the expanded polynomial)
+        total = sp.Add(*(r.trainable + r.non_trainable for r in rows))
     return replace(derivation, rows=rows, total_form=total)
 
 
