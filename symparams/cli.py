@@ -126,8 +126,27 @@ def load_spec(spec: str, convention: str | None = None, assume_divisible: bool =
         network, file_convention = read_stdin_spec()
         convention = convention or file_convention
     else:
-        network = parse(spec)
+        try:
+            network = parse(spec)
+        except SpecError as err:
+            hint = _zoo_hint(spec)
+            if hint:
+                raise SpecError(f"{err.message}{hint}", err.text, err.position) from None
+            raise
     return network.derive(convention=convention or "pytorch", assume_divisible=assume_divisible)
+
+
+def _zoo_hint(spec: str) -> str:
+    """`` (did you mean the zoo's 'gpt2'?)`` for a word close to a zoo name."""
+    import difflib
+
+    from symparams.zoo import entries
+
+    word = spec.strip()
+    if not word.replace("_", "").replace("-", "").isalnum():
+        return ""
+    close = difflib.get_close_matches(word.lower(), list(entries()), n=1, cutoff=0.75)
+    return f" (did you mean the zoo's {quote(close[0])}?)" if close else ""
 
 
 _TOML_LINE = re.compile(r"^\s*(\[|(notation|input|layers|name|source|convention|description|"
@@ -379,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--costs", metavar="LIST",
                         help="add cost columns and totals: macs, flops, extended_flops, "
                              "activations, activation_bytes, memory, transformer_activations "
-                             "(comma-separated; text, json, markdown, latex; worked: macs)")
+                             "(comma-separated; text, json, csv, markdown, latex; worked: "
+                             "macs)")
     derive.add_argument("--dtype", default=None, help="activation_bytes: fp32 (default), fp16, "
                         "bf16, fp64, int8")
     derive.add_argument("--optimizer", default=None, choices=("sgd", "momentum", "adam", "adamw"),

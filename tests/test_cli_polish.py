@@ -30,7 +30,11 @@ def test_csv_table(capsys):
     assert rows[1] == ["input", "input", "28 x 28 x 1", "0", "0"]
     assert rows[2] == ["conv2d1", "conv2d", "24 x 24 x 4", str((5 * 5 + 1) * 4),
                        str(24 * 24 * 4 * 25)]
-    assert rows[-1] == ["dense1", "dense", "10", str(577 * 10), str(5760)]
+    assert rows[-2] == ["dense1", "dense", "10", str(577 * 10), str(5760)]
+    assert rows[-1] == ["total", "", "", str(104 + 5770), str(57600 + 5760)]
+    symbolic = main(["derive", "I-C-P-H-O", "--format", "csv"])
+    out = capsys.readouterr().out
+    assert symbolic == 0 and "(n - k1 + 1) x (n - k1 + 1) x c1" in out  # sizes unambiguous
 
 
 def test_a_derivation_is_a_sequence_of_rows_with_a_short_repr():

@@ -417,7 +417,10 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
     if worked:
         from symparams.export.worked import worked_latex
 
-        parts.append(worked_latex(d.subs(values) if values else d, mul_symbol=mul_symbol))
+        from symparams.export.costs import cost_names
+
+        parts.append(worked_latex(d.subs(values) if values else d, mul_symbol=mul_symbol,
+                                  costs=("macs",) if "macs" in cost_names(costs) else None))
     body = "\n".join(x for x in parts if x)
     if not standalone:
         return body

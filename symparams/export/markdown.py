@@ -72,7 +72,8 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
         out.append("")
         out += [f"- ${p.doprint(s)}$: {md_escape(t)}" for s, t in legend]
         out.append("")
-    out.append(CONVENTION_TEXT[d.convention])
+    if any(r.kind == "batchnorm" for r in d.all_rows()):
+        out.append(CONVENTION_TEXT[d.convention])
     if names:
         out += ["", f"Costs: {convention(names, cost_options or {})}."]
     if d.conditions:
@@ -82,7 +83,8 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
     if worked:
         from symparams.export.worked import worked_markdown
 
-        text += "\n" + worked_markdown(d, values, mul_symbol=mul_symbol)
+        text += "\n" + worked_markdown(d, values, mul_symbol=mul_symbol,
+                                       costs=("macs",) if "macs" in names else None)
     return text
 
 

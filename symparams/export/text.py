@@ -69,12 +69,12 @@ def text(expr: Any) -> str:
     return _TEXT.doprint(expr)
 
 
-def shape_text(shape) -> str:
+def shape_text(shape, times: str = " × ") -> str:
     """``24 × 24 × 4``; a compound size in parentheses, in the text order."""
     dims = shape.dims()
     if len(dims) == 1:
         return text(dims[0])
-    return " × ".join(text(d) if d.is_Atom or isinstance(d, (sp.floor, sp.ceiling))
+    return times.join(text(d) if d.is_Atom or isinstance(d, (sp.floor, sp.ceiling))
                       else f"({text(d)})" for d in dims)
 
 
@@ -140,7 +140,10 @@ def to_text(derivation, *, costs: Any = None, cost_options: dict | None = None,
         out.append(f"Total {label}: {number(value)}")
     if "activations" in names and _peak_is_cheap(d):
         out.append(f"Peak activations (inference): {number(d.activation_peak())}")
-    out.append(f"({CONVENTION_NOTES[d.convention]}; shapes are channels-last)")
+    if any(r.kind == "batchnorm" for r in d.all_rows()):
+        out.append(f"({CONVENTION_NOTES[d.convention]}; shapes are channels-last)")
+    else:
+        out.append("(shapes are channels-last)")
     if names:
         out.append(f"({convention(names, cost_options or {})})")
     legend = [(s, t) for s, t in d.legend if s in d.free_symbols]
@@ -190,11 +193,13 @@ def to_csv(derivation, *, costs: Any = None, cost_options: dict | None = None,
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["layer", "kind", "output_shape", "params", *names])
-    writer.writerow(["input", "input", " x ".join(map(str, d.input_shape.dims())), 0,
-                     *input_values(d, names, cost_options)])
+    writer.writerow(["input", "input", shape_text(d.input_shape, " x "), 0,
+                     *(text(v) for v in input_values(d, names, cost_options))])
     for r in d.rows:
-        writer.writerow([printable(r.name), r.kind, " x ".join(map(str, r.output_shape.dims())),
-                         r.params, *row_values(r, names, cost_options)])
+        writer.writerow([printable(r.name), r.kind, shape_text(r.output_shape, " x "),
+                         text(r.params), *(text(v) for v in row_values(r, names, cost_options))])
+    writer.writerow(["total", "", "", text(d.total),
+                     *(text(v) for _, v in total_values(d, names, cost_options))])
     return buffer.getvalue()
 
 

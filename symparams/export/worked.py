@@ -178,13 +178,28 @@ def _layer_line(row, times: str) -> str:
             f"${_shape_text(row.output_shape, times)}$")
 
 
+def _macs_asked(costs: Any) -> bool:
+    """Whether a worked solution writes the MACs: ``macs`` asked; other costs have no
+    worked steps yet, and asking for them is an error rather than silence."""
+    from symparams.export.costs import cost_names
+
+    names = cost_names(costs)
+    other = [n for n in names if n != "macs"]
+    if other:
+        from symparams.core.errors import SpecError
+
+        raise SpecError(f"worked solutions write the MACs only (--costs macs), not "
+                        f"{', '.join(other)}")
+    return "macs" in names
+
+
 @register_format("worked")
 def worked_markdown(derivation, values: Mapping[str, Any] | None = None, *,
                     mul_symbol: str | None = None, costs: Any = None, **_options: Any) -> str:
     """The worked solution in Markdown with ``$…$`` maths, one numbered item per layer;
-    ``costs`` with ``macs`` (or ``flops``) adds the multiply–accumulates."""
+    ``costs=("macs",)`` adds the multiply–accumulates."""
     times = r"\cdot" if mul_symbol in ("dot", "cdot") else r"\times"
-    layers, closing = solve(derivation, values, macs=bool({"macs", "flops"} & set(costs or ())))
+    layers, closing = solve(derivation, values, macs=_macs_asked(costs))
     from symparams.export.markdown import md_escape
 
     name = md_escape(derivation.network.name or "")
@@ -202,12 +217,14 @@ def worked_markdown(derivation, values: Mapping[str, Any] | None = None, *,
 
 
 def worked_latex(derivation, values: Mapping[str, Any] | None = None, *,
-                 mul_symbol: str | None = None, heading: bool = True) -> str:
-    """The worked solution in LaTeX: an ``enumerate`` of layers, then the sums."""
+                 mul_symbol: str | None = None, heading: bool = True,
+                 costs: Any = None) -> str:
+    """The worked solution in LaTeX: an ``enumerate`` of layers, then the sums
+    (``costs=("macs",)`` adds the multiply–accumulates)."""
     from symparams.export.latex import tex_escape
 
     times = r"\cdot" if mul_symbol in ("dot", "cdot") else r"\times"
-    layers, closing = solve(derivation, values)
+    layers, closing = solve(derivation, values, macs=_macs_asked(costs))
     out = [r"\subsection*{Worked solution}"] if heading else []
     out.append(r"\begin{enumerate}")
     for sol in layers:
