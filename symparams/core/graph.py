@@ -55,7 +55,7 @@ class Context:
 
     def note(self, value: sp.Expr, role: str, exact: bool) -> None:
         for sym in sorted(value.free_symbols, key=lambda s: s.name):
-            text = role if exact else f"in the {role}"
+            text = role if exact else f"used in the {role}"
             entries = self.legend.setdefault(sym, [])
             if text not in entries:
                 entries.append(text)

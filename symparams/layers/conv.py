@@ -45,10 +45,10 @@ class Conv(Layer):
     ndim: int | None = None
 
     def resolved_kind(self, in_shape: Shape) -> str:
-        return f"conv{in_shape.rank}d"
+        return f"conv{in_shape.rank}d" if in_shape.rank else "conv"  # a vector: refused later
 
     def resolved_prefix(self, in_shape: Shape) -> str:
-        return f"conv{in_shape.rank}d"
+        return self.resolved_kind(in_shape)
 
     def _axes(self, in_shape: Shape):
         spatial_input(self, in_shape)
