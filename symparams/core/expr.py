@@ -22,6 +22,7 @@ from symparams.core.lexer import (MAX_DEPTH, MAX_DIGITS, TokenStream, not_whole_
 
 MAX_EXPONENT = 64
 MAX_BITS = int(MAX_DIGITS * 3.33)
+LIMIT = 10 ** MAX_DIGITS  # the smallest number with more than MAX_DIGITS digits
 """Every number in a parsed expression (numerators and denominators included) stays
 below about 10**MAX_DIGITS, so no value is costly to compute or to print."""
 
@@ -29,8 +30,8 @@ below about 10**MAX_DIGITS, so no value is costly to compute or to print."""
 def too_large(expr: sp.Basic) -> bool:
     """True if a number in ``expr`` has more than about MAX_DIGITS digits."""
     if expr.is_Rational:
-        return max(abs(expr.p).bit_length(), abs(expr.q).bit_length()) > MAX_BITS
-    return any(max(abs(r.p).bit_length(), abs(r.q).bit_length()) > MAX_BITS
+        return max(abs(expr.p), abs(expr.q)) >= LIMIT
+    return any(max(abs(r.p), abs(r.q)) >= LIMIT
                for r in expr.atoms(sp.Rational))
 
 

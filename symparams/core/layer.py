@@ -86,7 +86,7 @@ def word_problem(word: str, role: str, words: tuple[str, ...] = (),
 
 
 def _check_int(value: int, role: str) -> None:
-    if abs(value).bit_length() > MAX_INT_DIGITS * 3.33:
+    if abs(value) >= 10 ** MAX_INT_DIGITS:  # more than MAX_INT_DIGITS digits
         raise SpecError(f"{role}: number too large (more than {MAX_INT_DIGITS} digits)")
 
 
