@@ -195,19 +195,9 @@ def _read(module: Any, torch, input_shape: Any) -> tuple[list[_Step], list[str]]
             continue
         if node.op == "call_module":
             target = graph_module.get_submodule(node.target)
-            step = _map(node.target, target, torch, problems)
-            if step is not None:
-                grads = [p.requires_grad for p in target.parameters()]
-                if len(set(grads)) > 1:
-                    problems.append(f"{node.target} ({type(target).__name__}): some parameters "
-                                    "are frozen (requires_grad=False) and some are not")
-                step.trainable = all(grads)
-                if node.target in owner:  # a module applied again: its weights count once
-                    first = steps[owner[node.target]]
-                    first.name = first.name or node.target
-                    step.name, step.shares, step.modules = node.name, first.name, []
-                else:
-                    owner[node.target] = len(steps)
+            step = _module_step(node.target, target, node.name, torch, steps, owner, problems)
+            if step is not None and node.target not in owner:
+                owner[node.target] = len(steps)
         elif node.op == "call_function" and isinstance(node.target, type) and \
                 all(u.op == "output" for u in node.users):
             continue  # packs the outputs (torchvision's InceptionOutputs(x, aux))
@@ -219,6 +209,26 @@ def _read(module: Any, torch, input_shape: Any) -> tuple[list[_Step], list[str]]
                 REGISTRY[step.kind][0].torch_tuple_output:
             tuples.add(node)
     return steps, problems
+
+
+def _module_step(path: str, target: Any, node_name: str, torch, steps: list[_Step],
+                 owner: dict[str, int], problems: list[str]) -> _Step | None:
+    """The step of one call of the library module ``target`` at ``path`` (either reader):
+    trainable unless its parameters are frozen (a mix is refused), and when the module
+    was called before (``owner``), sharing that call's weights, counted once."""
+    step = _map(path, target, torch, problems)
+    if step is None:
+        return None
+    grads = [p.requires_grad for p in target.parameters()]
+    if len(set(grads)) > 1:
+        problems.append(f"{path} ({type(target).__name__}): some parameters are frozen "
+                        "(requires_grad=False) and some are not")
+    step.trainable = all(grads)
+    if path in owner:  # a module applied again: its weights count once
+        first = steps[owner[path]]
+        first.name = first.name or path
+        step.name, step.shares, step.modules = node_name, first.name, []
+    return step
 
 
 def _fx_graph(module: Any, torch) -> Any:
@@ -333,13 +343,7 @@ def _read_exported(module: Any, torch, input_shape: Any, why_not_fx: str
                                        for n in m.all_input_nodes
                                        if n in source and n not in inside))
             target = module.get_submodule(path)
-            step = _map(path, target, torch, problems)
-            if step is not None:
-                step.trainable = all(p.requires_grad for p in target.parameters())
-                if path in owner:  # a module applied again: its weights count once
-                    first = steps[owner[path]]
-                    first.name = first.name or path
-                    step.name, step.shares, step.modules = node.name, first.name, []
+            step = _module_step(path, target, node.name, torch, steps, owner, problems)
             if _append(steps, source, step, node, reads):
                 owner.setdefault(path, len(steps) - 1)
                 open_call[key] = len(steps) - 1
