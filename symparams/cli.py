@@ -417,8 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     derive.set_defaults(run=_derive)
     layers = sub.add_parser("layers", help="every layer kind: its letter, arguments, options "
                                            "and defaults")
-    layers.set_defaults(run=lambda args: __import__(
-        "symparams.export.cheatsheet", fromlist=["cheatsheet"]).cheatsheet())
+    layers.set_defaults(run=_layers)
     zoo = sub.add_parser("zoo", help="the networks shipped with symparams, by name")
     zoo.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     zoo.set_defaults(run=_zoo)
@@ -466,6 +465,12 @@ def _derive(args: argparse.Namespace) -> str:
             ("dtype", args.dtype), ("optimizer", args.optimizer), ("precision", args.precision),
             ("batch", batch), ("recompute", args.recompute)) if v is not None})
     return render(derivation, args.format, **options)
+
+
+def _layers(args: argparse.Namespace) -> str:
+    from symparams.export.cheatsheet import cheatsheet
+
+    return cheatsheet()
 
 
 def _zoo(args: argparse.Namespace) -> str:
