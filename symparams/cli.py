@@ -19,7 +19,7 @@ from symparams.core.errors import ShapeError, SpecError, SymparamsError, quote, 
 # Modules that add a subcommand: each has ``add_command(subparsers)``, which adds its
 # parser and sets ``run`` (args -> text, or chunks of text, to print) as a default.
 COMMANDS: list[str] = ["symparams.commands_verify", "symparams.commands_algebra",
-                       "symparams.export.exam.command"]
+                       "symparams.export.exam.command", "symparams.commands_completion"]
 
 FILE_PREFIXES = ("/", "./", "../", "~/")
 """A SPEC starting with one of these (or ending in ``.toml``) is a file; see :func:`spec_kind`."""
