@@ -414,6 +414,10 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--caption", default=None,
                         help="latex: put the table in a table float with this caption")
     derive.add_argument("--label", default=None, help="latex: the table float's \\label")
+    derive.add_argument("--width", default=None, type=_width, metavar="CHARS",
+                        help="latex: characters of formula per line (default 50, a one-column "
+                             "article; about 25 for two columns): longer totals break at + "
+                             "signs, wider tables wrap their cells")
     derive.set_defaults(run=_derive)
     layers = sub.add_parser("layers", help="every layer kind: its letter, arguments, options "
                                            "and defaults")
@@ -441,7 +445,7 @@ def _derive(args: argparse.Namespace) -> str:
               if getattr(args, name, None) is not None and not args.costs]
     if unused:
         raise SpecError(f"{', '.join(unused)} only matter with --costs")
-    for option in ("caption", "label"):
+    for option in ("caption", "label", "width"):
         if getattr(args, option, None) is not None:
             if args.format != "latex":
                 raise SpecError(f"--{option} is for --format latex, not {args.format}")
@@ -465,6 +469,13 @@ def _derive(args: argparse.Namespace) -> str:
             ("dtype", args.dtype), ("optimizer", args.optimizer), ("precision", args.precision),
             ("batch", batch), ("recompute", args.recompute)) if v is not None})
     return render(derivation, args.format, **options)
+
+
+def _width(text: str) -> int:
+    if not text.isdigit() or not 10 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"a width is a whole number of characters from 10 to "
+                                         f"1000, not {quote(text)}")
+    return int(text)
 
 
 def _layers(args: argparse.Namespace) -> str:

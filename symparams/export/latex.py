@@ -12,6 +12,7 @@ from symparams.core.provided import provide
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import sympy as sp
@@ -84,6 +85,10 @@ class LayerSum(sp.Expr):
         return sp.Expr.__new__(cls, *terms)
 
 
+_LEFT_PAREN = re.compile(r"\\left\( ?")
+_RIGHT_PAREN = re.compile(r" ?\\right\)")
+
+
 class SymparamsLatexPrinter(LatexPrinter):
     """sympy's LaTeX printer with symparams' house style.
 
@@ -144,7 +149,8 @@ class SymparamsLatexPrinter(LatexPrinter):
         from symparams.core.shape import CeilDiv, FloorDiv
 
         if self._settings["slash_floors"] and isinstance(expr, (FloorDiv, CeilDiv)):
-            # in running text and table cells: \lfloor (n - k) / s \rfloor, no tiny fraction
+            # in running text and table cells: \lfloor (n - k) / s \rfloor, no tiny fraction;
+            # no \left...\right (nothing is taller than a line), so TeX may break inside
             left, right = expr._latex_delims
             num, den = expr.args
             num_tex = self._print(num)
@@ -153,10 +159,21 @@ class SymparamsLatexPrinter(LatexPrinter):
             den_tex = self._print(den)
             if not (den.is_Symbol or den.is_Integer):
                 den_tex = rf"({den_tex})"
-            tex = rf"\left{left} {num_tex} / {den_tex} \right{right}"
+            tex = rf"{left} {num_tex} / {den_tex} {right}"
             exp = kwargs.get("exp")
             return tex if exp is None else f"{tex}^{{{exp}}}"
         return super()._print(expr, **kwargs)
+
+    def doprint(self, expr: Any) -> str:
+        tex = super().doprint(expr)
+        if self._settings["slash_floors"]:
+            # sympy writes \left(...\right) in many places; with slashed floors nothing is
+            # taller than a line, and plain parentheses let TeX break a long cell inside
+            tex = _LEFT_PAREN.sub("(", _RIGHT_PAREN.sub(")", tex))
+        return tex
+
+    def _add_parens(self, s: str) -> str:
+        return f"({s})" if self._settings["slash_floors"] else super()._add_parens(s)
 
     def _print_Integer(self, expr: sp.Integer) -> str:
         value = int(expr)
@@ -180,7 +197,7 @@ class SymparamsLatexPrinter(LatexPrinter):
                 tex += " + "
             term_tex = self._print(term)
             if self._needs_add_brackets(term):
-                term_tex = rf"\left({term_tex}\right)"
+                term_tex = self._add_parens(term_tex)
             tex += term_tex
         return tex
 
@@ -222,13 +239,14 @@ def total_terms(derivation) -> list[tuple[str, sp.Expr]]:
     return [(r.name, layer_params_expr(r)) for r in derivation.rows if r.params != 0]
 
 
-def shape_tex(shape, p: SymparamsLatexPrinter) -> str:
-    """``(n - k_{1} + 1) \\times (n - k_{1} + 1) \\times c_{1}``."""
+def shape_tex(shape, p: SymparamsLatexPrinter, times: str = r" \times ") -> str:
+    """``(n - k_{1} + 1) \\times (n - k_{1} + 1) \\times c_{1}`` (``times`` between the
+    sizes)."""
     parts = []
     for dim in shape.dims():
         tex = p.doprint(dim)
-        parts.append(rf"\left({tex}\right)" if isinstance(dim, sp.Add) and shape.rank else tex)
-    return r" \times ".join(parts)
+        parts.append(p._add_parens(tex) if isinstance(dim, sp.Add) and shape.rank else tex)
+    return times.join(parts)
 
 
 def visible_length(tex: str) -> int:
@@ -236,14 +254,16 @@ def visible_length(tex: str) -> int:
     return len(re.sub(r"\\[A-Za-z]+|\\.|[{}\s^_]", "", tex))
 
 
-def total_tex(derivation, p: SymparamsLatexPrinter, symbol: str = "P", width: int = 60,
-              values: Mapping[str, Any] | None = None) -> str:
-    """``P = (terms in layer order) [= value]``, split over lines when long."""
+def total_lines(derivation, p: SymparamsLatexPrinter, symbol: str = "P", width: int = 50,
+                values: Mapping[str, Any] | None = None) -> list[str]:
+    """``P = (terms in layer order) [= value]`` as lines of at most about ``width``
+    characters, broken at ``+`` signs: one line, or alignment rows (``P = {} & …``,
+    ``& + …``, ``& = value``)."""
     terms = [t for _, t in total_terms(derivation)] or [sp.Integer(0)]
     groups: list[list[sp.Expr]] = [[]]
     used = 0
     for term in terms:
-        size = visible_length(p.doprint(term))
+        size = visible_length(p.doprint(term)) + 3  # and the " + " before it
         if groups[-1] and used + size > width:
             groups.append([])
             used = 0
@@ -255,11 +275,22 @@ def total_tex(derivation, p: SymparamsLatexPrinter, symbol: str = "P", width: in
     if value == lines[-1] and len(lines) == 1:
         value = None
     if len(lines) == 1:
-        return f"{symbol} = {lines[0]}" + (f" = {value}" if value else "")
+        return [f"{symbol} = {lines[0]}" + (f" = {value}" if value else "")]
     out = [rf"{symbol} = {{}} & {lines[0]}"] + [f"& + {line}" for line in lines[1:]]
-    if value:
-        out.append(f"& = {value}")
-    return "\\begin{split}\n" + " \\\\\n".join(out) + "\n\\end{split}"
+    return out + [f"& = {value}"] if value else out
+
+
+def total_tex(derivation, p: SymparamsLatexPrinter, symbol: str = "P", width: int = 50,
+              values: Mapping[str, Any] | None = None) -> str:
+    """The total of :func:`total_lines`, in a ``split`` when it is several lines."""
+    lines = total_lines(derivation, p, symbol, width, values)
+    if len(lines) == 1:
+        return lines[0]
+    return "\\begin{split}\n" + " \\\\\n".join(lines) + "\n\\end{split}"
+
+
+SPLIT_LINES = 12
+"""A total of more lines is an ``align`` that may break across pages (a ``split`` cannot)."""
 
 
 def _numeric_total(derivation, values) -> int | None:
@@ -268,10 +299,16 @@ def _numeric_total(derivation, values) -> int | None:
 
 
 def equation(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
-             values: Mapping[str, Any] | None = None) -> str:
-    """The total as an ``equation`` environment."""
+             values: Mapping[str, Any] | None = None, width: int = 50) -> str:
+    """The total as an ``equation`` environment, broken at ``+`` into lines of about
+    ``width`` characters when longer."""
     p = p or printer()
-    return "\\begin{equation}\n" + total_tex(derivation, p, symbol, values=values) + \
+    lines = total_lines(derivation, p, symbol, width, values)
+    if len(lines) > SPLIT_LINES:  # one number, on the last line; page breaks allowed
+        rows = [line + r" \nonumber" for line in lines[:-1]] + lines[-1:]
+        return "{\\allowdisplaybreaks\n\\begin{align}\n" + " \\\\\n".join(rows) + \
+            "\n\\end{align}}\n"
+    return "\\begin{equation}\n" + total_tex(derivation, p, symbol, width, values) + \
         "\n\\end{equation}\n"
 
 
@@ -302,49 +339,140 @@ def align(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
                                                  if value is not None else ""))
     if not lines:
         lines.append(rf"{symbol} &= 0")
-    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+    tex = "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+    # taller than a page unless it may break across pages
+    return "{\\allowdisplaybreaks\n" + tex.rstrip("\n") + "}\n" if len(lines) > SPLIT_LINES \
+        else tex
+
+
+ROWS_PER_PAGE = 40
+"""A table with more rows than this is a ``longtable`` (or ``xltabular``) that breaks
+across pages; a ``tabular`` cannot."""
+
+LINE_WIDTH = 50
+"""How many characters of formula (as :func:`visible_length` counts them) fit a line of
+a one-column ``article`` (345 pt, with room for an equation number): the default
+``width`` of :func:`to_latex`.  About 25 suits a column of a two-column paper."""
+
+WRAP_TIMES = r" \times\allowbreak "
+"""Between the sizes of a shape in a wrapping table: a break there costs nothing, one at
+a ``+`` or ``-`` inside a size costs more (:data:`WRAP_CELL`)."""
+
+WRAP_CELL = r"\binoppenalty=3000\relax"
+
+LONG_NAME = 20
+"""Layer names longer than this (``mixed_5b.branch3x3dbl_2``) wrap after ``_`` and ``.`` in a
+wrapping table; shorter ones keep their column."""
+
+
+@dataclass
+class Table:
+    """A table's LaTeX and the packages it needs beyond amsmath and booktabs."""
+
+    tex: str
+    packages: tuple[str, ...] = ()
+    long: bool = False
 
 
 def table(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
-          costs: Any = None, cost_options: dict | None = None) -> str:
+          costs: Any = None, cost_options: dict | None = None, width: int = LINE_WIDTH,
+          caption: str | None = None, label: str | None = None) -> Table:
     """A booktabs table: layer, kind, output shape (channels last), parameters, the
     total, and trainable / non-trainable when they differ from the total; ``costs``
-    (``("macs", "activations")``) adds their columns and totals."""
+    (``("macs", "activations")``) adds their columns and totals.
+
+    Its layout fits a line of ``width`` characters: a ``tabular`` when the widest row
+    does, else a ``tabularx`` as wide as the line whose formula columns wrap (at
+    ``\\times``, ``+`` and ``-``), each as wide as its longest cell asks; past
+    :data:`ROWS_PER_PAGE` rows a ``longtable`` (``xltabular`` when it wraps) whose head
+    repeats on every page.  ``caption``/``label`` put it in a ``table`` float (a long
+    table carries them itself)."""
     from symparams.export.costs import (cost_names, headings, input_values, row_values,
                                         total_values)
 
     p = slashed(p or printer())
     d = derivation
     names = cost_names(costs)
-    extra = "".join(f" & {h}" for h in headings(names))
-    head = r"Layer & Kind & Output shape & Parameters" + extra + r" \\"
-    first = "".join(f" & ${p.doprint(v)}$" for v in input_values(d, names, cost_options))
-    body = [rf"input & input & ${shape_tex(d.input_shape, p)}$ & $0${first} \\"]
-    for r in d.rows:
-        cells = "".join(f" & ${p.doprint(sp.factor_terms(v))}$" for v in row_values(r, names, cost_options))
-        body.append(rf"{tex_escape(r.name)} & {tex_escape(r.kind)} & "
-                    rf"${shape_tex(r.output_shape, p)}$ & ${p.doprint(layer_params_expr(r))}$"
-                    rf"{cells} \\")
+    head = ["Layer", "Kind", "Output shape", "Parameters", *headings(names)]
+    def rows_with(times: str) -> list[list[str]]:
+        rows = [["input", "input", f"${shape_tex(d.input_shape, p, times)}$", "$0$",
+                 *(f"${p.doprint(v)}$" for v in input_values(d, names, cost_options))]]
+        for r in d.rows:
+            rows.append([tex_escape(r.name), tex_escape(r.kind),
+                         f"${shape_tex(r.output_shape, p, times)}$",
+                         f"${p.doprint(layer_params_expr(r))}$",
+                         *(f"${p.doprint(sp.factor_terms(v))}$"
+                           for v in row_values(r, names, cost_options))])
+        return rows
+
+    rows = rows_with(r" \times ")
     # a symbolic total is the equation's P; written out here it would widen the table
     total = p.doprint(d.total) if d.total.is_Integer else symbol
-    cost_totals = "".join(f" & ${p.doprint(sp.factor_terms(v))}$"
-                          for _, v in total_values(d, names, cost_options))
-    blanks = " &" * len(names)
-    foot = [rf"\multicolumn{{3}}{{@{{}}l}}{{Total}} & ${total}${cost_totals} \\"]
+    foot = [("Total", [f"${total}$", *(f"${p.doprint(sp.factor_terms(v))}$"
+                                      for _, v in total_values(d, names, cost_options))])]
     if d.non_trainable != 0:
-        foot.append(rf"\multicolumn{{3}}{{@{{}}l}}{{Trainable}} & "
-                    rf"${p.doprint(sp.factor_terms(d.trainable))}${blanks} \\")
-        foot.append(rf"\multicolumn{{3}}{{@{{}}l}}{{Non-trainable}} & "
-                    rf"${p.doprint(sp.factor_terms(d.non_trainable))}${blanks} \\")
-    columns = "lllr" + "r" * len(names)  # numbers right-aligned
-    return "\n".join([rf"\begin{{tabular}}{{@{{}}{columns}@{{}}}}", r"\toprule", head,
-                      r"\midrule", *body, r"\midrule", *foot, r"\bottomrule",
-                      r"\end{tabular}"]) + "\n"
+        blanks = [""] * len(names)
+        foot += [("Trainable", [f"${p.doprint(sp.factor_terms(d.trainable))}$", *blanks]),
+                 ("Non-trainable", [f"${p.doprint(sp.factor_terms(d.non_trainable))}$", *blanks])]
+    lengths = [max(visible_length(row[i]) for row in [head, *rows]) for i in range(len(head))]
+    wraps = sum(lengths) + 2 * (len(head) - 1) > width
+    long = len(rows) > ROWS_PER_PAGE
+    if wraps:
+        rows = rows_with(WRAP_TIMES)
+        for row in rows:  # a name may break after its _ and . (TeX cannot hyphenate it)
+            row[0] = _breakable(row[0])
+        # the shape and formula columns share the line (and long dotted layer names), each
+        # in proportion to its longest cell, none too narrow for its head
+        wrapping = [0] * (lengths[0] > LONG_NAME) + [*range(2, len(head))]
+        mean = sum(lengths[i] for i in wrapping) / len(wrapping)
+        share = {i: max(lengths[i], 0.8 * mean) for i in wrapping}
+        mean = sum(share.values()) / len(share)
+        columns = "".join(
+            "l" if i not in share else
+            rf">{{\hsize={share[i] / mean:.2f}\hsize\{'raggedright' if i < 3 else 'raggedleft'}"
+            rf"\arraybackslash{WRAP_CELL}}}X" for i in range(len(head)))
+    else:
+        columns = "ll" + "l" + "r" * (len(head) - 3)  # numbers right-aligned
+    line = lambda cells: " & ".join(cells) + r" \\"  # noqa: E731
+    body = [line(row) for row in rows]
+    footer = [line([rf"\multicolumn{{3}}{{@{{}}l}}{{{what}}}", *cells]) for what, cells in foot]
+    environment, size = (("xltabular", r"{\linewidth}") if wraps else ("longtable", "")) \
+        if long else (("tabularx", r"{\linewidth}") if wraps else ("tabular", ""))
+    top = [rf"\begin{{{environment}}}{size}{{@{{}}{columns}@{{}}}}"]
+    titles = []
+    if long and (caption is not None or label is not None):
+        titles = [_caption(caption, label) + r" \\"]
+    if long:  # the head again on every page
+        top += titles + [r"\toprule", line(head), r"\midrule", r"\endhead",
+                         r"\bottomrule", r"\endfoot"]
+        bottom = [r"\midrule", *footer, rf"\end{{{environment}}}"]
+    else:
+        top += [r"\toprule", line(head), r"\midrule"]
+        bottom = [r"\midrule", *footer, r"\bottomrule", rf"\end{{{environment}}}"]
+    tex = "\n".join(top + body + bottom) + "\n"
+    packages = tuple(x for x, used in (("array", wraps), ("tabularx", wraps and not long),
+                                       ("longtable", long), ("xltabular", wraps and long))
+                     if used)
+    if not long:
+        if caption is not None or label is not None:
+            tex = "\n".join([r"\begin{table}[ht]", r"\centering", tex.rstrip("\n"),
+                             _caption(caption, label), r"\end{table}"]) + "\n"
+        else:
+            tex = "\\begin{center}\n" + tex + "\\end{center}\n"
+    return Table(tex, packages, long)
+
+
+def _breakable(tex: str) -> str:
+    """Escaped text with a break allowed after each ``\\_`` and inner ``.``."""
+    return re.sub(r"\.(?=\S)", r".\\allowbreak{}", tex.replace(r"\_", r"\_\allowbreak{}"))
 
 
 def _the(text: str) -> str:
-    """``the kernel size of conv1``, but ``in the repeat count of repeat1`` as it is."""
-    return text if text.startswith("in the ") else f"the {text}"
+    """``the kernel size of conv1``, but ``in the repeat count of repeat1`` and ``used in
+    the number of filters of conv0; …`` as they are; a break allowed after ``_`` and ``.``
+    of names (``position_embeddings``), which TeX cannot hyphenate."""
+    text = _breakable(tex_escape(text))
+    return text if text.startswith(("in the ", "used in ")) else f"the {text}"
 
 
 def legend(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P") -> str:
@@ -356,8 +484,8 @@ def legend(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P"
         return ""
     first, *rest = items
     parts = [f"${symbol}$ is the number of parameters",
-             f"${p.doprint(first[0])}$ {_the(tex_escape(first[1]))}"]
-    parts += [f"${p.doprint(s)}$ {_the(tex_escape(text))}" for s, text in rest]
+             f"${p.doprint(first[0])}$ {_the(first[1])}"]
+    parts += [f"${p.doprint(s)}$ {_the(text)}" for s, text in rest]
     listing = ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1]
     return f"where {listing}.\n"
 
@@ -379,8 +507,6 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[margin=2cm]{geometry}
 \usepackage{amsmath}
 \usepackage{booktabs}
-\usepackage{adjustbox}
-\pagestyle{empty}
 """
 
 CONVENTION_TEXT = {
@@ -394,22 +520,21 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
              values: Mapping[str, Any] | None = None, symbol: str = "P",
              mul_symbol: str | None = None, symbol_names: Mapping[str, str] | None = None,
              costs: Any = None, cost_options: dict | None = None, caption: str | None = None,
-             label: str | None = None, **_options: Any) -> str:
+             label: str | None = None, width: int = LINE_WIDTH, **_options: Any) -> str:
     """The equation, the table, the per-layer ``align*``, the legend and the conditions;
     ``costs`` adds cost columns to the table (and their convention below it);
     ``caption`` and ``label`` put the table in a ``table`` float;
+    ``width``: how many characters of formula fit a line (:data:`LINE_WIDTH`, a
+    one-column article; about 30 for a column of a two-column paper): the total breaks
+    at ``+`` signs into lines this long, and a wider table wraps its cells (:func:`table`);
     ``worked=True`` adds the worked solution (it needs numbers: ``values`` or a numeric
     derivation); ``standalone=True`` wraps it all in a document that compiles."""
     p = printer(mul_symbol=mul_symbol, symbol_names=symbol_names)
     d = derivation
-    wrap = (r"\begin{adjustbox}{max width=\linewidth,center}", r"\end{adjustbox}") \
-        if standalone else (r"\begin{center}", r"\end{center}")
-    tabular = wrap[0] + "\n" + table(d, p, symbol, costs, cost_options) + wrap[1] + "\n"
-    if caption is not None or label is not None:
-        tabular = _float(tabular, caption, label)
+    tab = table(d, p, symbol, costs, cost_options, width, caption, label)
     batch_norm = any(r.kind == "batchnorm" for r in d.all_rows())
-    parts = ([] if standalone else [FRAGMENT_NOTE]) + [
-             equation(d, p, symbol, values), legend(d, p, symbol), tabular,
+    parts = ([] if standalone else [fragment_note(tab.packages)]) + [
+             equation(d, p, symbol, values, width), legend(d, p, symbol), tab.tex,
              align(d, p, symbol, values),
              CONVENTION_TEXT[d.convention] + "\n" if batch_norm else "",
              _cost_note(costs, cost_options),
@@ -425,26 +550,30 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
     if not standalone:
         return body
     title = rf"\section*{{{tex_escape(d.network.name)}}}" + "\n" if d.network.name else ""
-    return PREAMBLE + "\\begin{document}\n" + title + body + "\\end{document}\n"
+    packages = "".join(f"\\usepackage{{{name}}}\n" for name in tab.packages)
+    return PREAMBLE + packages + "\\begin{document}\n" + title + body + "\\end{document}\n"
 
 
-FRAGMENT_NOTE = ("% symparams: this fragment needs \\usepackage{amsmath} and "
-                 "\\usepackage{booktabs} in the preamble\n")
+def fragment_note(packages: tuple[str, ...] = ()) -> str:
+    """The comment heading a fragment: the packages its preamble needs."""
+    names = ("amsmath", "booktabs", *packages)
+    listed = ", ".join(rf"\usepackage{{{n}}}" for n in names[:-1]) + \
+        rf" and \usepackage{{{names[-1]}}}"
+    return f"% symparams: this fragment needs {listed} in the preamble\n"
 
 
-def _float(tabular: str, caption: str | None, label: str | None) -> str:
-    """The table in a ``table`` float with its caption (user text, escaped) and label
-    (letters, digits and ``:-_.`` only)."""
-    out = [r"\begin{table}[ht]", tabular.replace(r"\begin{center}", r"\centering")
-           .replace(r"\end{center}", "").rstrip("\n")]
+def _caption(caption: str | None, label: str | None) -> str:
+    """``\\caption{…}`` (user text, escaped) and ``\\label{…}`` (letters, digits and
+    ``:-_.`` only)."""
+    out = ""
     if caption is not None:
-        out.append(rf"\caption{{{tex_escape(caption)}}}")
+        out += rf"\caption{{{tex_escape(caption)}}}"
     if label is not None:
         if not label or not all(c.isascii() and (c.isalnum() or c in ":-_.") for c in label):
             raise SpecError(f"a LaTeX label is letters, digits and : - _ . only, got "
                             f"{quote(label)}")
-        out.append(rf"\label{{{label}}}")
-    return "\n".join(out + [r"\end{table}"]) + "\n"
+        out += rf"\label{{{label}}}"
+    return out
 
 
 def _cost_note(costs: Any, options: dict | None) -> str:

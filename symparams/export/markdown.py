@@ -16,7 +16,7 @@ from symparams.core.errors import printable
 from symparams.export import register_format
 from symparams.export.costs import (convention, cost_names, headings, input_values, row_values,
                                      total_values)
-from symparams.export.latex import CONVENTION_TEXT, LayerSum, layer_params_expr, printer, \
+from symparams.export.latex import CONVENTION_TEXT, layer_params_expr, printer, \
     shape_tex, total_tex
 
 
@@ -62,7 +62,9 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
                    f"| {params} |" + "".join(f" {cell(v)} |" for v in row_values(r, names, cost_options)))
     cost_totals = "".join(f" **{cell(v)}** |" for _, v in total_values(d, names, cost_options))
     for i, (label, value) in enumerate(_totals(d)):
-        text = str(value) if value.is_Integer else f"${_cell(p.doprint(value))}$"
+        # a symbolic total is the equation's P below; written out here it repeats it
+        text = str(value) if value.is_Integer else f"${symbol}$" if i == 0 else \
+            f"${_cell(p.doprint(value))}$"
         out.append(f"| **{label}** | | | **{text}** |" + (cost_totals if i == 0
                                                           else " |" * len(names)))
     out += ["", "$$", total_tex(d, p, symbol, values=values), "$$", ""]
@@ -89,13 +91,7 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
 
 
 def _totals(d) -> list[tuple[str, Any]]:
-    from sympy import Integer
-
-    total = LayerSum(*(layer_params_expr(r) for r in d.rows if r.params != 0)) \
-        if d.total != 0 else Integer(0)
-    if d.total.is_Integer:
-        total = d.total
-    out = [("Total", total)]
+    out = [("Total", d.total)]
     if d.non_trainable != 0:
         out += [("Trainable", d.trainable), ("Non-trainable", d.non_trainable)]
     return out
