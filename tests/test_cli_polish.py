@@ -81,3 +81,39 @@ def test_latex_fragment_says_its_packages_and_takes_a_caption(capsys, tmp_path):
     assert main(["derive", "I(8)-H(2)", "--caption", "x"]) == 2
     with_bn = symparams.parse("I(8x8x1)-C(2,3)-B").derive().latex()
     assert "batch-norm running statistics are buffers" in with_bn
+
+
+def test_json_and_reasons_write_terms_in_human_order(capsys):
+    """Issue 15: ``n - k1 + 1``, not sympy's ``-k1 + n + 1``, in JSON and in the reasons;
+    JSON stays text sympy reads back (divisibility as ``Eq(Mod(...), 0)``)."""
+    import json
+
+    import sympy as sp
+
+    assert main(["derive", "I-C-P", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["layers"][0]["output_shape"] == ["n - k1 + 1", "n - k1 + 1", "c1"]
+    assert data["layers"][1]["output_shape"][0] == "floor((n - k1 + 1)/q1)"
+    (detail,) = data["condition_details"]
+    assert detail["reason"].endswith("(n - k1 + 1)")
+    assert main(["derive", "I-C(4,3,s=2)-H(3)", "--assume-divisible", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    n = sp.Symbol("n")
+    assert sp.sympify(data["conditions"][1]) == sp.Eq(sp.Mod(n + 1, 2), 0)
+    assert main(["derive", "I-C(4,3,s=2)-H(3)", "--assume-divisible"]) == 0
+    assert "2 ∣ n + 1" in capsys.readouterr().out
+
+
+def test_the_text_printer_orders_terms_as_people_write_them():
+    import sympy as sp
+
+    from symparams.core.printing import text
+
+    n, k, s, a = sp.symbols("n k s a", positive=True)
+    assert text(-k + n + 1) == "n - k + 1"
+    assert text(29 - k) == "29 - k"  # only the number is positive: it leads
+    assert text(-k - s) == "-k - s"
+    assert text(a * n - a * k * s + 3) == "a*n - a*k*s + 3"
+    assert text(n**2 - k + n) == "n**2 + n - k"  # falling degree among the positive terms
+    assert text(sp.Eq(sp.Mod(n + 3, 4), 0)) == "4 ∣ n + 3"
+    assert text(sp.Eq(sp.Mod(n + 3, 4), 0), divides=False) == "Eq(Mod(n + 3, 4), 0)"

@@ -43,8 +43,8 @@ def test_printed_sizes_read_back_to_the_same_values() -> None:
 
 def test_printed_vector_and_one_dimensional_shapes() -> None:
     d = symparams.parse("I(n x l)-C(c,k)-F").derive()
-    assert str(d.rows[0].output_shape) == "(-k + n + 1) × c"
-    assert str(d.rows[1].output_shape) == "c*(-k + n + 1)"  # a vector: no parentheses
+    assert str(d.rows[0].output_shape) == "(n - k + 1) × c"
+    assert str(d.rows[1].output_shape) == "c*(n - k + 1)"  # a vector: no parentheses
 
 
 def test_a_floor_of_a_possibly_negative_numerator_is_not_claimed_nonnegative() -> None:

@@ -13,6 +13,7 @@ from symparams.core.expr import parse_expression
 from symparams.core.provided import provided
 from symparams.core.errors import MissingValueError, ShapeError, SpecError, quote, shorten
 from symparams.core.layer import Layer, Weight
+from symparams.core.printing import text
 from symparams.core.shape import Shape
 from symparams.core.symbols import is_valid_name, make_symbol, sort_symbols
 
@@ -336,7 +337,8 @@ class Derivation:
 
     # -- plain outputs -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary: numbers are ints, other values sympy ``str()`` text; the
+        """A JSON-ready summary: numbers are ints, other values text sympy parses (terms in
+        human order, :func:`~symparams.core.printing.text`); the
         network's ``name``, its ``input`` row, the ``layers``, the counts, the symbols and
         the conditions (as relations, and with their layer and reason)."""
         return {
@@ -352,8 +354,8 @@ class Derivation:
             "non_trainable": jsonable(self.non_trainable),
             "convention": self.convention,
             "symbols": {s.name: text for s, text in self.legend if s in self.free_symbols},
-            "conditions": [str(c.relation) for c in self.conditions],
-            "condition_details": [{"relation": str(c.relation), "layer": c.layer,
+            "conditions": [text(c.relation, divides=False) for c in self.conditions],
+            "condition_details": [{"relation": text(c.relation, divides=False), "layer": c.layer,
                                    "reason": c.reason, "assumed": c.assumed}
                                   for c in self.conditions],
             "assumptions": [c.reason for c in self.conditions if c.assumed],
@@ -513,10 +515,11 @@ def _brief(expr: sp.Expr) -> str:
 
 
 def jsonable(value: sp.Expr) -> int | str:
-    """A JSON integer when the value is a number, else sympy's ``str()`` form."""
+    """A JSON integer when the value is a number, else text sympy parses, its terms in
+    the order people write them (``n - k1 + 1``)."""
     if value.is_Integer:
         return int(value)
-    return str(value)
+    return text(value, divides=False)
 
 
 def leaf_rows(rows: "tuple[Row, ...]") -> "list[tuple[Row, sp.Expr]]":

@@ -341,7 +341,9 @@ def brief(expr: Expr) -> str:
     for count, _ in enumerate(sp.preorder_traversal(expr)):
         if count >= BRIEF_NODES:
             return "…"
-    return str(expr)
+    from symparams.core.printing import text
+
+    return text(expr)
 
 
 def product(values) -> Expr:
@@ -403,10 +405,13 @@ class Shape:
 
     def __str__(self) -> str:
         """``24 × 24 × 4``; a compound size in parentheses: ``(n - 4) × (n - 4) × 4``."""
+        from symparams.core.printing import text
+
         dims = self.dims()
         if len(dims) == 1:
-            return str(dims[0])
-        return " × ".join(str(d) if d.is_Atom or isinstance(d, _IntDiv) else f"({d})" for d in dims)
+            return text(dims[0])
+        return " × ".join(text(d) if d.is_Atom or isinstance(d, _IntDiv) else f"({text(d)})"
+                          for d in dims)
 
 
 def window_sizes(spatial: tuple[sp.Expr, ...], kernel: tuple[sp.Expr, ...],

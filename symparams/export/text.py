@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 import sympy as sp
-from sympy.printing.str import StrPrinter
 
 from symparams.core.derivation import jsonable
+from symparams.core.printing import TextPrinter, text  # noqa: F401  (text is this module's API too)
 from symparams.core.errors import printable
 from symparams.core.provided import provide
 from symparams.export import register_format
@@ -24,49 +24,6 @@ CONVENTION_NOTES = {
     "keras": "Keras convention: BatchNorm running statistics are non-trainable parameters",
 }
 MAX_TABLE_WIDTH = 100
-
-
-class TextPrinter(StrPrinter):
-    """sympy's text printer with the order people write: the positive terms before the
-    negative, each by falling degree, the number last (``n - k1 + 1``, not
-    ``-k1 + n + 1``), and
-    divisibility as ``4 ∣ n + 3`` (not ``Eq(Mod(n + 3, 4), 0)``)."""
-
-    def _as_ordered_terms(self, expr, order=None):
-        terms = super()._as_ordered_terms(expr, order=order)
-        return sorted(terms, key=lambda t: (t.is_number, t.could_extract_minus_sign(),
-                                            -_degree(t)))
-
-    def _print_Equality(self, expr):
-        if isinstance(expr.lhs, sp.Mod) and expr.rhs == 0:
-            x, m = expr.lhs.args
-            return f"{self._print(m)} ∣ {self._print(x)}"
-        return super()._print_Relational(expr)
-
-
-def _degree(term: sp.Expr, depth: int = 3) -> int:
-    """The degree of a product in its symbols: a sum counts as its highest term, a floor
-    as its argument's numerator, a division not at all; ``depth`` levels down at most
-    (nested floors 100 deep would otherwise cost depth² and the recursion limit)."""
-    if depth == 0 or not term.free_symbols:
-        return 1 if term.free_symbols else 0
-    if isinstance(term, sp.Add):
-        return max((_degree(t, depth - 1) for t in term.args), default=0)
-    if isinstance(term, (sp.floor, sp.ceiling)):
-        return _degree(term.args[0], depth - 1)
-    degree = 0
-    for base, exp in term.as_powers_dict().items():
-        if base.free_symbols and exp.is_Integer and exp > 0:
-            degree += int(exp) * (1 if base.is_Symbol else max(_degree(base, depth - 1), 1))
-    return degree
-
-
-_TEXT = TextPrinter()
-
-
-def text(expr: Any) -> str:
-    """An expression (or a relation) as the text outputs write it."""
-    return _TEXT.doprint(expr)
 
 
 def shape_text(shape, times: str = " × ") -> str:
