@@ -237,9 +237,9 @@ class Derivation:
     def describe(self, symbol: sp.Symbol | str) -> str:
         """What a symbol stands for: ``"kernel size of conv2d1"``."""
         name = symbol if isinstance(symbol, str) else symbol.name
-        for s, text in self.legend:
+        for s, meaning in self.legend:
             if s.name == name:
-                return text
+                return meaning
         return ""
 
     def __iter__(self):

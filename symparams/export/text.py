@@ -12,7 +12,7 @@ from typing import Any
 import sympy as sp
 
 from symparams.core.derivation import jsonable
-from symparams.core.printing import TextPrinter, text  # noqa: F401  (text is this module's API too)
+from symparams.core.printing import text
 from symparams.core.errors import printable
 from symparams.core.provided import provide
 from symparams.export import register_format
