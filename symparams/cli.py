@@ -208,6 +208,23 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
     return values
 
 
+def parse_args(parser: argparse.ArgumentParser,
+               argv: Sequence[str] | None) -> argparse.Namespace:
+    """``parser.parse_args``, with an unknown argument reported by the subcommand it was
+    given to (its usage, and the option it may be a misspelling of), not by the top level."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = getattr(args, "_parser", parser)
+        message = f"unrecognized arguments: {' '.join(quote(e) for e in extra[:5])}"
+        if extra[0].startswith("-"):
+            from symparams.core.layer import suggest
+
+            options = [o for a in command._actions for o in a.option_strings]
+            message += suggest(extra[0].partition("=")[0], options)
+        command.error(message)
+    return args
+
+
 def _spec_from_values(args: argparse.Namespace) -> None:
     """``--set`` takes several NAME=VALUE, so in ``--set n=28 SPEC`` it swallows SPEC:
     the one item that is not NAME=VALUE is SPEC."""
@@ -427,6 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     zoo.set_defaults(run=_zoo)
     for module in COMMANDS:
         importlib.import_module(module).add_command(sub)
+    for command in sub.choices.values():  # its own usage for its own errors
+        command.set_defaults(_parser=command)
     return parser
 
 
@@ -526,7 +545,7 @@ def _terminate(signum: int, frame: Any) -> None:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)  # usage errors exit 2 from argparse (SystemExit)
+        args = parse_args(parser, argv)  # usage errors exit 2 from argparse (SystemExit)
         _spec_from_values(args)
         output = getattr(args, "output", None)
         if hasattr(args, "spec"):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 import symparams
 from symparams.cli import main
 from symparams.core.layer import REGISTRY
@@ -117,3 +119,18 @@ def test_the_text_printer_orders_terms_as_people_write_them():
     assert text(n**2 - k + n) == "n**2 + n - k"  # falling degree among the positive terms
     assert text(sp.Eq(sp.Mod(n + 3, 4), 0)) == "4 ∣ n + 3"
     assert text(sp.Eq(sp.Mod(n + 3, 4), 0), divides=False) == "Eq(Mod(n + 3, 4), 0)"
+
+
+def test_an_unknown_option_is_reported_by_its_subcommand_with_a_suggestion(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["derive", "vgg16", "--formt", "latex"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: symparams derive ")  # the subcommand's usage, not the top's
+    assert err.rstrip().endswith("symparams derive: error: unrecognized arguments: '--formt' "
+                                 "'latex' (did you mean '--format'?)")
+    with pytest.raises(SystemExit):
+        main(["zoo", "--verbose"])
+    err = capsys.readouterr().err
+    assert "usage: symparams zoo" in err and "unrecognized arguments: '--verbose'" in err
+    assert "did you mean" not in err
