@@ -134,3 +134,22 @@ def test_an_unknown_option_is_reported_by_its_subcommand_with_a_suggestion(capsy
     err = capsys.readouterr().err
     assert "usage: symparams zoo" in err and "unrecognized arguments: '--verbose'" in err
     assert "did you mean" not in err
+
+
+def test_a_square_two_size_input_says_it_is_a_signal(capsys):
+    """I(28x28) is a 28-long signal of 28 channels (1-D layers follow): the text says so
+    and how to write the image; a deliberate signal gets no hint."""
+    assert main(["derive", "I(28x28)-C(4,3)-H(2)"]) == 0
+    out = capsys.readouterr().out
+    assert "conv1d" in out and "an image is I(28x28x1)" in out
+    for spec in ("I(100x3)-C(4,3)", "I(n x l)-C", "I(28x28x1)-C(4,3)", "I(28x28)-H(3)"):
+        assert main(["derive", spec]) == 0
+        assert "signal" not in capsys.readouterr().out, spec
+
+
+def test_markdown_table_groups_digits_like_the_text_summary():
+    md = symparams.parse("I(28x28x1)-C(32,5)-P(2)-C(32,3)-P(2)-H(256)-O(10)").derive().markdown()
+    rows = [line for line in md.splitlines() if line.startswith("| ")]
+    # (3*3*32 + 1)*32 = 9248, (800 + 1)*256 = 205056, total 217706 (the Lasagne tutorial)
+    assert rows[4].endswith("| 9,248 |") and rows[7].endswith("| 205,056 |")
+    assert rows[-1] == "| **Total** | | | **217,706** |"

@@ -49,21 +49,22 @@ def to_markdown(derivation, *, worked: bool = False, values: Mapping[str, Any] |
     extra = "".join(f" {h} |" for h in headings(names))
 
     def cell(value) -> str:
-        return str(value) if value.is_Integer else f"${_cell(p.doprint(value))}$"
+        return f"{int(value):,}" if value.is_Integer else f"${_cell(p.doprint(value))}$"
 
     out += ["| Layer | Kind | Output shape | Parameters |" + extra,
             "|---|---|---|---:|" + "---:|" * len(names),
             f"| input | input | ${_cell(shape_tex(d.input_shape, p))}$ | 0 |"
             + "".join(f" {cell(v)} |" for v in input_values(d, names, cost_options))]
     for r in d.rows:
-        params = str(r.params) if r.params.is_Integer else \
+        params = f"{int(r.params):,}" if r.params.is_Integer else \
             f"${_cell(p.doprint(layer_params_expr(r)))}$"
         out.append(f"| {md_escape(r.name)} | {md_escape(r.kind)} | ${_cell(shape_tex(r.output_shape, p))}$ "
                    f"| {params} |" + "".join(f" {cell(v)} |" for v in row_values(r, names, cost_options)))
     cost_totals = "".join(f" **{cell(v)}** |" for _, v in total_values(d, names, cost_options))
     for i, (label, value) in enumerate(_totals(d)):
         # a symbolic total is the equation's P below; written out here it repeats it
-        text = str(value) if value.is_Integer else f"${symbol}$" if i == 0 else \
+        # numbers grouped like the text summary (9,248); the maths groups as LaTeX does
+        text = f"{int(value):,}" if value.is_Integer else f"${symbol}$" if i == 0 else \
             f"${_cell(p.doprint(value))}$"
         out.append(f"| **{label}** | | | **{text}** |" + (cost_totals if i == 0
                                                           else " |" * len(names)))

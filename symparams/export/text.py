@@ -101,6 +101,9 @@ def to_text(derivation, *, costs: Any = None, cost_options: dict | None = None,
         out.append(f"({CONVENTION_NOTES[d.convention]}; shapes are channels-last)")
     else:
         out.append("(shapes are channels-last)")
+    hint = _one_dimensional_hint(d)
+    if hint:
+        out.append(hint)
     if names:
         out.append(f"({convention(names, cost_options or {})})")
     legend = [(s, t) for s, t in d.legend if s in d.free_symbols]
@@ -112,6 +115,20 @@ def to_text(derivation, *, costs: Any = None, cost_options: dict | None = None,
         out += [f"  {text(c.relation)}    ({c.layer}: {c.reason})" for c in d.conditions]
     # user text is in many lines (names, legend, reasons): escape line by line
     return "\n".join(printable(line) for line in out) + "\n"
+
+
+def _one_dimensional_hint(d) -> str:
+    """A newcomer's ``I(28x28)`` is a 28-long signal of 28 channels, so its convolutions
+    are 1-D: say so when a 1-D layer follows a square two-size input, with the image
+    spelling."""
+    shape = d.input_shape
+    if shape.sequence or len(shape.spatial) != 1 or shape.spatial[0] != shape.channels \
+            or not shape.channels.is_Integer or not any(r.kind.endswith("1d")
+                                                        for r in d.all_rows()):
+        return ""  # I(100x3) or I(T x d) mean a signal; I(28x28) looks like an image
+    size, channels = (text(x) for x in shape.dims())
+    return (f"(the input {size} × {channels} is a length-{size} signal with {channels} "
+            f"channels, so 1-D layers follow; an image is I({size}x{channels}x1))")
 
 
 @register_format("json")
