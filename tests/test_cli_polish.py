@@ -153,3 +153,12 @@ def test_markdown_table_groups_digits_like_the_text_summary():
     # (3*3*32 + 1)*32 = 9248, (800 + 1)*256 = 205056, total 217706 (the Lasagne tutorial)
     assert rows[4].endswith("| 9,248 |") and rows[7].endswith("| 205,056 |")
     assert rows[-1] == "| **Total** | | | **217,706** |"
+
+
+def test_an_error_inside_blocks_is_located_once(capsys):
+    """The innermost layer's dotted name says where it is; no 'layer 1 (…): layer 1 (…):'
+    chain of every enclosing block."""
+    assert main(["derive", "b(c) = C(c,3)-C(c,9); I(8x8x3)-(b(4))x2"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == ("symparams: error: layer 1 (repeat1.1.b1.conv2d2, C(c,9)) on input "
+                   "6 × 6 × 4: the kernel (9) must fit in the padded input height (6)")

@@ -83,7 +83,11 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
 
     def fail(err: SymparamsError, index: int, name: str, layer: Layer,
              shape: Shape | None) -> SymparamsError:
-        return type(err)(f"{where(index, name, layer, shape)}: {err}")
+        if getattr(err, "located", False):  # a block's layer: its dotted name says where
+            return err
+        located = type(err)(f"{where(index, name, layer, shape)}: {err}")
+        located.located = True  # type: ignore[attr-defined]
+        return located
 
     def sources(layer: Layer, position: int, index: int) -> tuple[str, ...]:
         refs = layer.inputs if layer.inputs is not None else (-1,)
