@@ -101,9 +101,10 @@ def spec_kind(spec: str) -> str:
     return "notation"
 
 
-def load_spec(spec: str, convention: str | None = None, assume_divisible: bool = False):
+def load_spec(spec: str, convention: str | None = None, assume_divisible: bool = False,
+              symbolic: bool = False):
     """A Derivation from a notation, a TOML spec file, a Hugging Face config.json or ``-``
-    (stdin), by :func:`spec_kind`."""
+    (stdin), by :func:`spec_kind`; ``symbolic``: a config.json's sizes as symbols."""
     from symparams.notation.compact import parse
     from symparams.notation.specfile import load
 
@@ -113,7 +114,10 @@ def load_spec(spec: str, convention: str | None = None, assume_divisible: bool =
     if kind == "hf":
         from symparams.interop.hf_config import from_hf_config
 
-        network = from_hf_config(os.path.expanduser(spec))
+        network = from_hf_config(os.path.expanduser(spec), symbolic=symbolic)
+    elif symbolic:
+        raise SpecError("--symbolic is for a Hugging Face config.json SPEC (a notation or "
+                        "spec file is as symbolic as it is written)")
     elif kind == "file":
         loaded = load(os.path.expanduser(spec))
         network, convention = loaded.network, convention or loaded.convention
@@ -370,6 +374,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="how BatchNorm running statistics count (default: pytorch, or the file's)")
     p.add_argument("--assume-divisible", action="store_true",
                    help="assume every stride divides exactly: no floors (each assumption is listed)")
+    p.add_argument("--symbolic", action="store_true",
+                   help="a config.json's sizes as symbols (V, T, d, L, h, h_kv, d_ff), not "
+                        "its numbers")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write to FILE instead of stdout (a regular file is replaced only "
                    "once everything succeeded)")
@@ -381,7 +388,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 def derivation_from_args(args: argparse.Namespace):
     """The Derivation the common options describe: SPEC, --convention,
     --assume-divisible, then the --set values substituted."""
-    derivation = load_spec(args.spec, args.convention, args.assume_divisible)
+    derivation = load_spec(args.spec, args.convention, args.assume_divisible,
+                           getattr(args, "symbolic", False))
     values = parse_assignments(args.values)
     return derivation.subs(values) if values else derivation
 

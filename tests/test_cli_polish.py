@@ -162,3 +162,21 @@ def test_an_error_inside_blocks_is_located_once(capsys):
     err = capsys.readouterr().err.strip()
     assert err == ("symparams: error: layer 1 (repeat1.1.b1.conv2d2, C(c,9)) on input "
                    "6 × 6 × 4: the kernel (9) must fit in the padded input height (6)")
+
+
+def test_symbolic_reads_a_config_json_as_its_closed_form(capsys, tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    config = {"model_type": "gpt2", "vocab_size": 50257, "n_positions": 1024, "n_embd": 768,
+              "n_layer": 12, "n_head": 12}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert main(["derive", "config.json", "--symbolic", "--format", "json"]) == 0
+    total = json.loads(capsys.readouterr().out)["total"]
+    assert "L" in total and "V" in total
+    V, T, d, L = 50257, 1024, 768, 12  # GPT-2 small: V d + T d + L (12 d² + 13 d) + 2 d
+    assert main(["derive", "config.json", "--symbolic", "--set", f"V={V}", f"T={T}", f"d={d}",
+                 f"L={L}", "h=12", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == V * d + T * d + L * (12 * d * d + 13 * d) + 2 * d == 124439808
+    assert main(["derive", "vgg16", "--symbolic"]) == 2
+    assert "--symbolic is for a Hugging Face config.json" in capsys.readouterr().err
