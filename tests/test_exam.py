@@ -17,7 +17,7 @@ from symparams.export.exam import builtin, from_dict, generate
 from symparams.export.exam import jsonout, latex, markdown, moodle
 from symparams.export.exam.mistakes import MISTAKES, simulate
 from symparams.export.exam.template import BUILTIN, fill
-from symparams.export.exam.variants import variant_from_seed, variant_from_values
+from symparams.export.exam.variants import MAC_MISTAKES, variant_from_seed, variant_from_values
 
 WRITERS = {"markdown": markdown.write, "latex": latex.write, "moodle": moodle.write,
            "json": jsonout.write}
@@ -154,7 +154,8 @@ def test_exact_templates_draw_only_exact_divisions():
 
 # -- distractors ------------------------------------------------------------------------
 def test_distractors_are_labelled_distinct_and_never_the_answer():
-    labels = set(MISTAKES.values()) | {"the network with more parameters"}
+    labels = set(MISTAKES.values()) | set(MAC_MISTAKES.values()) | \
+        {"the network with more parameters"}
     for name in BUILTIN:
         for v in generate(builtin(name), count=6, seed=9).variants:
             for item in v.items:
@@ -322,3 +323,30 @@ def test_same_bytes_across_processes_with_different_hash_seeds(tmp_path):
                        check=True, env=env, cwd=tmp_path, timeout=120)
         outs.append(target.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_a_macs_question_with_the_classic_slips_as_distractors():
+    t = from_dict({"name": "m", "network": "I(28x28x3)-C(c1,5)-P(2)-H(h)-O(10)",
+                   "draw": {"c1": [4], "h": [32]},
+                   "question": [{"type": "macs", "layer": 1, "choice": True},
+                                {"type": "macs", "layer": "dense1"}]})
+    v = variant_from_values(t, {"c1": 4, "h": 32})
+    conv, dense = v.items
+    assert conv.answer == 24 * 24 * 4 * (5 * 5 * 3) == 172800  # output elements x kernel
+    wrong = {d.mistake: d.answer for d in conv.distractors}
+    assert wrong == {"counted FLOPs, two per multiply–accumulate": 2 * 172800,
+                     "counted the bias additions as multiply–accumulates": 172800 + 24 * 24 * 4,
+                     "used the input's height and width instead of the output's":
+                         28 * 28 * 4 * 75,
+                     "forgot the input channels": 24 * 24 * 4 * 25}
+    assert sorted(a for a, _ in conv.options) == sorted([172800, *wrong.values()])
+    text = " ".join(s.text for line in conv.solution for s in line)
+    assert r"24 \times 24 \times 4 \times (5 \times 5 \times 3) = 172800" in text
+    assert dense.answer == (12 * 12 * 4) * 32  # one MAC per weight, the bias is no MAC
+    with pytest.raises(SpecError, match="macs question needs a layer with"):
+        variant_from_values(from_dict({"name": "m", "network": "I(8x8x1)-P(2)-H(h)",
+                                       "draw": {"h": [2]},
+                                       "question": [{"type": "macs", "layer": 1}]}), {"h": 2})
+    with pytest.raises(SpecError, match=r"question 1 \(macs\) needs a layer"):
+        from_dict({"name": "m", "network": "I(8)-H(h)", "draw": {"h": [2]},
+                   "question": [{"type": "macs"}]})

@@ -44,7 +44,9 @@ def test_golden_mnist_numbers_by_plain_arithmetic():
         flat = ((pooled - 2) // 2 - 2) ** 2 * c3
         expected = {"shape": [pooled, pooled, c1], "flatten": flat,
                     "params": (k1 * k1 * 1 + 1) * c1, "total": mnist_total(c1, k1, c2, c3, h),
-                    "largest": 7}  # dense1 ((flat + 1) * h) outweighs every other layer here
+                    "largest": 7,  # dense1 ((flat + 1) * h) outweighs every other layer here
+                    # conv2d2: (pooled - 2)² outputs of c2 filters, each 3 × 3 × c1 MACs
+                    "macs": (pooled - 2) ** 2 * c2 * 3 * 3 * c1}
         assert e["answer"] == expected[e["type"]], (e["type"], e["values"])
 
 

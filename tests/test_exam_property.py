@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from math import prod
 import xml.etree.ElementTree as ET
 
 from hypothesis import HealthCheck, given, settings
@@ -54,6 +55,12 @@ def engine(entry: dict, template) -> object:
             except symparams.ShapeError:
                 pass
         return n
+    if kind == "macs":  # one multiply-accumulate per weight and output position
+        row = d.row(int(layer.group(1)))
+        (weight,) = [w for w in row.weights if w.name == "W"]
+        per_position = prod(int(x) for x in weight.shape)
+        dims = [int(x) for x in row.output_shape.dims()]
+        return per_position * (prod(dims[:-1]) if row.kind.startswith("conv") else 1)
     raise AssertionError(kind)
 
 

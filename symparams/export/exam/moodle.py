@@ -27,7 +27,8 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 TYPES = {"shape": "shape after a layer", "flatten": "flattened units",
          "params": "parameters of a layer", "total": "total parameters",
          "largest": "layer with the most parameters", "compare": "fewer parameters",
-         "input_size": "input size for a shape", "table": "shape and parameter table"}
+         "input_size": "input size for a shape", "table": "shape and parameter table",
+         "macs": "multiply–accumulates of a layer"}
 
 
 def _text(parent: ET.Element, tag: str, value: str, html: bool = False, **attrs: str) -> ET.Element:

@@ -14,7 +14,7 @@ A template is TOML (user text: read with the spec files' safe reader, never eval
     p1 = ["same", "valid", 0, 1]            # padding words: Keras 'same' (ceil(n/s)), 'valid' (0)
 
     [[question]]
-    type = "shape"     # shape | flatten | params | total | largest | compare | input_size | table
+    type = "shape"     # shape | flatten | params | total | largest | compare | input_size | table | macs
     layer = 2          # 1-based layer index or a layer name (shape, params)
     points = 2
     choice = false     # true: multiple choice from the classic mistakes (Moodle, LaTeX, Markdown)
@@ -35,7 +35,7 @@ from symparams.core.lexer import tokenize
 from symparams.core.symbols import is_valid_name
 
 QUESTION_TYPES = ("shape", "flatten", "params", "total", "largest", "compare", "input_size",
-                  "table")
+                  "table", "macs")
 PADDING_WORDS = ("same", "valid")
 MAX_CHOICES = 1000
 """The most values one symbol may be drawn from."""
@@ -153,7 +153,7 @@ def from_dict(data: dict[str, Any], where: str = "template") -> Template:
             raise SpecError(f"{where}: question {i}: type must be one of "
                             f"{', '.join(QUESTION_TYPES)}, got {shorten(repr(qtype))}")
         layer = q.get("layer")
-        if qtype in ("shape", "params", "input_size") and layer is None:
+        if qtype in ("shape", "params", "input_size", "macs") and layer is None:
             raise SpecError(f"{where}: question {i} ({qtype}) needs a layer")
         if layer is not None and not ((type(layer) is int and 1 <= layer <= 1000)
                                       or (isinstance(layer, str) and len(layer) <= 200)):
@@ -230,6 +230,11 @@ choice = true
 [[question]]
 type = "largest"
 points = 1
+[[question]]
+type = "macs"
+layer = 3
+points = 2
+choice = true
 ''',
     "dense": '''
 name = "dense"

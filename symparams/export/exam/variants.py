@@ -10,6 +10,7 @@ escapes the plain text for its own format.
 from __future__ import annotations
 
 import random
+from math import prod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -511,9 +512,64 @@ def _table_q(template, v, q, number, d, sim) -> Item:
     return item
 
 
+def mac_lines(d, rows) -> list[list[Seg]]:
+    from symparams.export.worked import mac_steps
+
+    lines = []
+    for row in rows:
+        for s in mac_steps(row):
+            lines.append(_steps_line(s, row))
+    return lines
+
+
+MAC_MISTAKES = {
+    "flops": "counted FLOPs, two per multiply–accumulate",
+    "bias": "counted the bias additions as multiply–accumulates",
+    "input_size": "used the input's height and width instead of the output's",
+    "channels": "forgot the input channels",
+}
+
+
+def _macs_q(template, v, q, number, d, sim) -> Item:
+    """Multiply–accumulates of one layer for one input; distractors from the classic
+    slips of counting them (FLOPs for MACs, the bias, the input size, the channels)."""
+    row = _row(d, q.layer)
+    value = int(row.macs)
+    if value == 0:
+        raise SpecError(f"the macs question needs a layer with multiply–accumulates; "
+                        f"{_where(row)} has none")
+    item = Item(number, "macs", q.points, q.choice,
+                _network_segs() + [T(f", how many multiply–accumulate operations (MACs) does "
+                                     f"{_where(row)} perform for one input (batch size 1)?")],
+                value, [M(str(value))],
+                size_lines(d, row.index) + mac_lines(d, [row]) +
+                [[T("Answer: "), M(str(value))]])
+    out_dims = [int(x) for x in row.output_shape.dims()]
+    in_dims = [int(x) for x in row.input_shape.dims()]
+    wrong = {"flops": 2 * value}
+    if any(w.name == "b" for w in row.weights):
+        wrong["bias"] = value + prod(out_dims)
+    spatial_in, spatial_out = prod(in_dims[:-1]), prod(out_dims[:-1])
+    if len(in_dims) > 1 and spatial_in != spatial_out and value * spatial_in % spatial_out == 0:
+        wrong["input_size"] = value * spatial_in // spatial_out
+    channels = in_dims[-1]
+    if len(in_dims) > 1 and channels > 1 and value % channels == 0:
+        wrong["channels"] = value // channels
+    seen = [value]
+    for key, text in MAC_MISTAKES.items():
+        if key not in wrong:
+            continue
+        if wrong[key] in seen:
+            item.dropped.append(text)
+            continue
+        seen.append(wrong[key])
+        item.distractors.append(Distractor(text, wrong[key]))
+    return item
+
+
 _QUESTIONS = {"shape": _shape_q, "flatten": _flatten_q, "params": _params_q, "total": _total_q,
               "largest": _largest_q, "compare": _compare_q, "input_size": _input_q,
-              "table": _table_q}
+              "table": _table_q, "macs": _macs_q}
 
 
 def network_rows(d) -> list[tuple[str, str, str]]:
