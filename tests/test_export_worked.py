@@ -159,3 +159,21 @@ def test_random_networks_match_reference(n, k, s, p, c, q, h) -> None:
     assert text.rstrip().endswith(f"= {total}$")
     assert f"= {a}$" in text and f"= {b}$" in text
     check_steps(text)
+
+
+def test_transformer_macs_are_worked_and_a_repeat_follows_its_layers() -> None:
+    """Attention: four d × d projections per position, then T × T × d for the scores and
+    again for the weighted sum; feed-forward: two d × f matrices per position (Kaplan's
+    per-token count); the repeat's t × P comes after the layers P sums."""
+    T, d, V, L = 8, 4, 10, 2
+    gpt2 = symparams.load(ROOT / "derivations" / "gpt2.toml").derive()
+    text = worked_markdown(gpt2, {"T": T, "d": d, "V": V, "L": L, "h": 2}, costs=("macs",))
+    assert check_steps(text) > 10
+    attention = 4 * T * d * d + 2 * T * T * d
+    assert rf"$4 \times 8 \times 4 \times 4 + 2 \times 8 \times 8 \times 4 = {attention}$" in text
+    ff = 2 * T * d * (4 * d)
+    assert rf"$2 \times 8 \times 4 \times 16 = {ff}$" in text
+    per_block = 2 * (2 * d) + (4 * d * d + 4 * d) + (2 * d * 4 * d + 4 * d + d)
+    assert rf"$2 \times {per_block} = {L * per_block}$" in text
+    order = [m.group(1) for m in re.finditer(r"\*\*([\w.]+)\*\*", text)]
+    assert order.index("repeat1") == order.index("repeat1.1.add2") + 1

@@ -114,7 +114,8 @@ def solve(derivation, values: Mapping[str, Any] | None = None, *, macs: bool = F
                                     "(give them with --set NAME=VALUE)") from None
     layers = [LayerSolution(r, composite_steps(r) if r.layer.composite else
                             size_steps(r) + param_steps(r, d.convention)
-                            + (mac_steps(r) if macs else [])) for r in d.all_rows()]
+                            + (mac_steps(r) if macs else []))
+              for top in d.rows for r in _children_first(top)]
     closing = [_sum_step("total parameters", [r.params for r in d.rows], d.total)]
     if macs:
         closing.append(_sum_step("total MACs", [r.macs for r in d.rows], d.macs))
@@ -125,9 +126,16 @@ def solve(derivation, values: Mapping[str, Any] | None = None, *, macs: bool = F
     return layers, closing
 
 
+def _children_first(row) -> list:
+    """The row's layers (depth first), then the row: a block or repeat is summed up
+    after the layers it sums, as a textbook would."""
+    return [r for c in row.children for r in _children_first(c)] + [row]
+
+
 def composite_steps(row) -> list[Step]:
-    """A block's count is the sum of its layers' (listed after it); a repeat's is its
-    copies': ``t × P`` or, when the first copy differs, ``P₁ + (t − 1) × P₂``."""
+    """A block's count is the sum of its layers' (listed before it); a repeat's is its
+    copies': ``t × P`` or, when the first copy differs, ``P₁ + (t − 1) × P₂``, P the sum
+    of a copy's layers."""
     if row.params == 0:
         return []
     copies = {copy: sum(integer(c.params) for c in rows) for copy, rows in row.copies().items()}
@@ -137,7 +145,8 @@ def composite_steps(row) -> list[Step]:
                      add(*[integer(c.params) for c in row.children if c.params != 0]), integer(row.params))]
     t = integer(times)
     if len(copies) == 1 or t == 1:
-        return [Step(row.name, "parameters", r"t \times P", "t copies of P parameters",
+        return [Step(row.name, "parameters", r"t \times P",
+                     "t copies of P parameters, the sum of a copy's layers above",
                      mul(t, copies["1"]), integer(row.params))]
     if len(copies) == 2:
         return [Step(row.name, "parameters", r"P_1 + (t - 1) \times P_2",

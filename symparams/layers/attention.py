@@ -95,6 +95,17 @@ class Attention(Layer):
         projections = t * d * (h * k + kv * k + kv * v) + t * h * v * d
         return projections + t * t * h * (k + v)
 
+    def worked_macs(self, row: Any) -> list[Step] | None:
+        t, d = integer(row.input_shape.spatial[0]), integer(row.input_shape.channels)
+        h = integer(self.heads)
+        kv, k, v = (integer(x) for x in self._sizes(row.input_shape))
+        if not (kv == h and k == v and h * k == d):
+            return None  # grouped or resized heads: the value as derived
+        return [Step(row.name, "MACs", r"4 \times T \times d \times d + 2 \times T \times T "
+                     r"\times d", "$T$ positions, $d$ the width: four projections, then the "
+                     "scores and their weighted sum of the values",
+                     add(mul(4, t, d, d), mul(2, t, t, d)), integer(row.macs))]
+
     def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
         """Biases of the projections, and the softmax: one per score."""
         shape = in_shapes[0]

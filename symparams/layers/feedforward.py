@@ -62,6 +62,16 @@ class FeedForward(Layer):
         """``d × f`` per matrix (two, or three when gated) at each position."""
         return in_shapes[0].size() * self.hidden * (3 if self.gated else 2)
 
+    def worked_macs(self, row: Any) -> list[Step] | None:
+        positions = [integer(v) for v in row.input_shape.spatial]
+        d, f = integer(row.input_shape.channels), integer(self.hidden)
+        n = 3 if self.gated else 2
+        return [Step(row.name, "MACs", rf"{n} \times " + (r"T \times " if positions else "")
+                     + r"d \times f",
+                     ("$T$ positions, " if positions else "") + "$d$ the width, $f$ the hidden "
+                     f"width ({'three' if self.gated else 'two'} matrices)",
+                     mul(n, *positions, d, f), integer(row.macs))]
+
     def elementwise(self, in_shapes: tuple[Shape, ...], out_shape: Shape) -> sp.Expr:
         """Biases, the activation on the hidden width, and the gate's product."""
         positions = in_shapes[0].size() / in_shapes[0].channels
