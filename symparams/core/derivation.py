@@ -464,7 +464,8 @@ class Derivation:
 
 MAX_DIGITS = 1000
 """Values with more decimal digits than this are refused (no size is that large)."""
-_MAX_BITS = int(MAX_DIGITS * 3.3219280948873626)  # log2(10)
+_LIMIT = 10 ** MAX_DIGITS
+"""The smallest number with more than :data:`MAX_DIGITS` digits."""
 _ATOMS = (sp.Integer, sp.Rational, sp.Symbol)
 
 
@@ -496,7 +497,7 @@ def _value(name: str, value: Any, *, nonnegative: bool,
             else "not an integer expression"
         raise SpecError(f"{name} must be an integer, got {shorten(_brief(expr))} ({what})")
     for a in expr.atoms(sp.Rational):
-        if max(abs(a.p), a.q).bit_length() > _MAX_BITS:
+        if max(abs(a.p), a.q) >= _LIMIT:
             raise SpecError(f"the value of {name} has more than {MAX_DIGITS:,} digits")
     # names in the value mean the derivation's symbols of those names
     bad = [s.name for s in expr.free_symbols if s.name not in known and not is_valid_name(s.name)]
@@ -509,7 +510,7 @@ def _value(name: str, value: Any, *, nonnegative: bool,
 
 def _brief(expr: sp.Expr) -> str:
     """``str(expr)`` unless a number in it is too long to print."""
-    if any(max(abs(a.p), a.q).bit_length() > _MAX_BITS for a in expr.atoms(sp.Rational)):
+    if any(max(abs(a.p), a.q) >= _LIMIT for a in expr.atoms(sp.Rational)):
         return "a number with more than 1,000 digits"
     return str(expr)
 
