@@ -19,8 +19,8 @@ def test_table_and_math() -> None:
     assert lines[header + 1] == "|---|---|---|---:|"
     # published Lasagne figures: conv1 832, hidden 205056, total 217706
     assert r"| conv1 | conv2d | $24 \times 24 \times 32$ | 832 |" in lines
-    assert r"| hidden | dense | $256$ | 205056 |" in lines
-    assert "| **Total** | | | **217706** |" in lines
+    assert r"| hidden | dense | $256$ | 205,056 |" in lines
+    assert "| **Total** | | | **217,706** |" in lines
     assert "$$" in lines and r"P = 832 + 9248 + 205\,056 + 2570 = 217\,706" in text
 
 

@@ -55,10 +55,13 @@ def number(value: sp.Expr, *, factor: bool = False) -> str:
     return written
 
 
-def text_table(rows: list[list[str]]) -> list[str]:
-    """A header row, a rule, the rows and a rule, columns aligned."""
+def text_table(rows: list[list[str]], numbers_from: int | None = None) -> list[str]:
+    """A header row, a rule, the rows and a rule, columns aligned: left, and right from
+    column ``numbers_from`` on (counts, as torchinfo aligns them)."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    right = len(widths) if numbers_from is None else numbers_from
+    lines = ["  ".join(c.rjust(w) if i >= right else c.ljust(w)
+                       for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     rule = "-" * max(len(l) for l in lines)
     return [lines[0], rule, *lines[1:], rule]
 
@@ -88,7 +91,7 @@ def to_text(derivation, *, costs: Any = None, cost_options: dict | None = None,
              for r in d.rows]
     rows = [[printable(cell) for cell in r] for r in rows]  # widths of what is shown
     out = [d.network.name] if d.network.name else []
-    table = text_table(rows)
+    table = text_table(rows, numbers_from=3)
     out += table if max(len(l) for l in table) <= MAX_TABLE_WIDTH else _blocks(rows) + [""]
     out.append(f"Total params: {number(d.total)}")
     out.append(f"Trainable params: {number(d.trainable)}")
