@@ -3,12 +3,15 @@ testing"), written from reading the module; messages are compared whole."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 import sympy as sp
 
 from symparams.core.errors import SpecError
-from symparams.core.layer import (MAX_INT_DIGITS, _type_name, hyper_conditions, suggest,
-                                  to_expr, word_problem)
+from symparams.core.layer import (MAX_INT_DIGITS, Layer, _type_name, hyper, hyper_conditions,
+                                  suggest, to_expr, word_problem)
 from symparams.layers import Dense
 
 
@@ -47,6 +50,7 @@ def test_type_names():
     assert [_type_name(v) for v in ([1], (1,), {}, "s", True, 1.5, 3, None)] == [
         "a list", "a list", "a table", "a string", "a boolean", "a decimal number",
         "an integer", "a NoneType"]
+    assert _type_name(3j) == "a complex" and _type_name(sp.Integer(3)) == "a Integer"
 
 
 def test_hyper_conditions():
@@ -114,6 +118,12 @@ def test_a_60_digit_integer_is_accepted():
     largest = 10**60 - 1
     assert len(str(largest)) == 60 == MAX_INT_DIGITS
     assert Dense(largest).units == largest
+    # the same number as a text and as a sympy integer (2**199 has 200 bits, 60 digits)
+    assert Dense("9" * 60).units == largest
+    assert to_expr(sp.Integer(2**199), role="units") == 2**199
+    with pytest.raises(SpecError) as e:
+        to_expr(sp.Integer(10**60), role="units")
+    assert _msg(e) == "units: number too large (more than 60 digits)"
 
 
 # -- make_layer -----------------------------------------------------------------------
@@ -289,3 +299,191 @@ def test_to_expr_more_refusals_and_assumptions():
     # a positive integer symbol is kept as it is, whatever else it assumes
     m = sp.Symbol("m", integer=True, positive=True, even=True)
     assert to_expr(m, role="units") is m
+
+
+# -- the checks of __post_init__ (messages compared whole) ----------------------------
+
+def _spec_error(make) -> str:
+    with pytest.raises(SpecError) as e:
+        make()
+    return _msg(e)
+
+
+@dataclass(frozen=True)
+class _Probe(Layer):
+    """A layer kind defined outside the package, as a user would: an annotated
+    hyperparameter, a hyperparameter named ``shape``, a float option, two inputs."""
+
+    kind = "probe"
+    prefix = "probe"
+    arity = 2
+
+    size: int = hyper("probe size", default=1)
+    shape: Any = hyper("probe shape", default=1, per_axis=True)
+    scale: float = 1.0
+
+    def output_shape(self, in_shape):
+        return in_shape
+
+
+def test_a_per_axis_value_for_a_scalar_hyperparameter_is_refused():
+    assert _spec_error(lambda: Dense((3, 4))) == (
+        "dense: number of units takes one value, got a list '(3, 4)'")
+
+
+def test_how_many_values_per_axis():
+    from symparams.layers import Conv
+
+    assert _spec_error(lambda: Conv(4, ())) == (
+        "conv: kernel size takes 1 to 3 values (one per axis), got 0")
+    assert _spec_error(lambda: Conv(4, (3, 3, 3, 3))) == (
+        "conv: kernel size takes 1 to 3 values (one per axis), got 4")
+    assert Conv(4, (3, 2, 1)).kernel == (3, 2, 1)
+    # a field named shape (an input's sizes) takes up to 4 values: 3 spatial and channels
+    assert _Probe(shape=(1, 2, 3, 4)).shape == (1, 2, 3, 4)
+    assert _spec_error(lambda: _Probe(shape=(1, 2, 3, 4, 5))) == (
+        "probe: probe shape takes 1 to 4 values (one per axis), got 5")
+
+
+def test_a_hyperparameter_whose_default_is_none_is_converted_when_given():
+    from symparams.layers import Conv, Pool
+
+    assert Pool(2).stride is None
+    stride = Pool(2, stride="2").stride
+    assert stride == 2 and isinstance(stride, sp.Integer)
+    # None for a hyperparameter that has a default is refused, not kept
+    assert _spec_error(lambda: Conv(4, 3, stride=None)) == (
+        "conv: stride must be an integer, a name or an expression, got a NoneType 'None'")
+
+
+def test_words_are_checked_with_the_option_they_belong_to():
+    from symparams.layers import Conv
+
+    full = "conv: padding: 'full' is not supported; use a number or one of same, valid"
+    assert _spec_error(lambda: Conv(4, 3, padding="full")) == full
+    assert _spec_error(lambda: Conv(4, 3, padding=(1, "full"))) == full
+    assert _spec_error(lambda: Conv(4, 3, padding="vaild")) == (
+        "conv: padding: unknown word 'vaild' (did you mean 'valid'?)")
+    assert _spec_error(lambda: Dense("two")) == (
+        "dense: number of units: 'two' is a number word; write 2")
+    assert _spec_error(lambda: Dense(2.5)) == "dense: number of units must be an integer, got 2.5"
+    assert Conv(4, 3, padding="Same").padding == "same"
+    (n,) = Dense("n").units.free_symbols
+    assert n.name == "n" and n.is_positive
+
+
+def test_the_name_of_a_layer():
+    assert _spec_error(lambda: Dense(3, name=5)) == "dense: name must be a string, got an integer '5'"
+    assert Dense(3, name="x" * 200).name == "x" * 200
+    assert _spec_error(lambda: Dense(3, name="x" * 201)) == (
+        "dense: name '" + "x" * 19 + "…' is longer than 200 characters")
+
+
+def test_plain_options_have_their_declared_type():
+    from symparams.layers import Conv
+
+    assert _spec_error(lambda: Dense(3, bias="false")) == (
+        "dense: bias must be true or false, got a string 'false' (a TOML boolean is written "
+        "without quotes: bias = false)")
+    assert _spec_error(lambda: Dense(3, bias=1)) == (
+        "dense: bias must be true or false, got an integer '1'")
+    # every option is checked, not only the first (conv's bias comes before ndim)
+    assert _spec_error(lambda: Conv(4, 3, ndim="2")) == (
+        "conv: ndim must be an integer or unset, got a string '2'")
+    assert _spec_error(lambda: Conv(4, 3, bias=True, ndim=True)) == (
+        "conv: ndim must be an integer or unset, got a boolean 'True'")
+    assert Conv(4, 3, ndim=2).ndim == 2 and Conv(4, 3, ndim=None).ndim is None
+    # a type without a word is named as Python names it
+    assert _spec_error(lambda: _Probe(scale="x")) == (
+        "probe: scale must be float, got a string 'x'")
+    # hyperparameters are converted, not checked against their annotation
+    (n,) = _Probe(size="n").size.free_symbols
+    assert n.name == "n"
+
+
+def test_trainable_shares_and_ties():
+    from symparams.layers import Conv, Embedding
+
+    assert _spec_error(lambda: Dense(3, trainable="no")) == (
+        "dense: trainable must be true or false, got a string 'no'")
+    assert Dense(3, trainable=False).trainable is False
+    for bad, shown in ((3, "an integer '3'"), ("", "a string ''")):
+        assert _spec_error(lambda: Dense(3, shares=bad)) == (
+            f"dense: shares names the layer whose weights it uses, got {shown}")
+        assert _spec_error(lambda: Dense(3, ties=bad)) == (
+            f"dense: ties names the layer whose matrix it uses, got {shown}")
+    assert Dense(3, shares="d1").shares == "d1"
+    assert Dense(3, ties="e").ties == "e" and Embedding(10, 4, ties="o").ties == "o"
+    assert _spec_error(lambda: Conv(4, 3, ties="d")) == (
+        "conv has no matrix to tie (dense and embedding layers do)")
+
+
+def test_inputs_are_names_or_negative_offsets():
+    from symparams.core.layer import MAX_INPUTS
+    from symparams.layers import Add
+
+    assert MAX_INPUTS == 1000
+    assert Dense(3).inputs is None
+    assert Dense(3, inputs="a").inputs == ("a",)
+    for given in (["a", "b"], ("a", -1), [-1, -999_999], ["a", "b", "c"]):
+        read = Add(inputs=given).inputs
+        assert type(read) is tuple and read == tuple(given)
+    many = [f"x{i}" for i in range(1000)]
+    assert Add(inputs=many).inputs == tuple(many)
+    assert _spec_error(lambda: Add(inputs=many + ["y"])) == "add: more than 1000 inputs"
+    start = ("add: inputs must be a list of layer names (or negative offsets, -1 for the layer "
+             "before), got ")
+    for bad, shown in ((5, "an integer '5'"), ([], "a list '[]'"), ([0], "a list '[0]'"),
+                       ([1], "a list '[1]'"), (["a", 0], "a list '['a', 0]'"),
+                       ([-1_000_000], "a list '[-1000000]'"), ([True], "a list '[True]'"),
+                       ([""], "a list '['']'"), ([-0.5], "a list '[-0.5]'")):
+        assert _spec_error(lambda: Add(inputs=bad)) == start + shown, bad
+    assert _spec_error(lambda: Dense(3, inputs=["a", "b"])) == "dense reads 1 input, got 2: 'a, b'"
+    assert _spec_error(lambda: _Probe(inputs=["a"])) == "probe reads 2 inputs, got 1: 'a'"
+    assert _Probe(inputs=["a", -2]).inputs == ("a", -2)
+
+
+def test_a_layer_without_elementwise_work_counts_zero():
+    from symparams.core.network import Network
+    from symparams.layers import Dropout, Input
+
+    d = Network((Input((8,)), Dropout(0.5))).derive()
+    assert d.flops(extended=True) == 0
+    assert Layer.elementwise(Dense(3), (), None) == 0
+
+
+def test_a_merge_has_no_single_input_shape():
+    from symparams.core.errors import ShapeError
+    from symparams.layers import Add, Input
+
+    with pytest.raises(ShapeError) as e:
+        Add().output_shape(Input((8,)).output_shape())
+    assert _msg(e) == "add reads two or more inputs (give inputs=[...])"
+
+
+def test_weight_subs_frozen_and_str():
+    from symparams.core.layer import Weight
+
+    n = sp.Symbol("n", integer=True, positive=True)
+    w = Weight("W", (n, sp.Integer(3)), trainable=False, conventions=("keras",))
+    assert w.subs({n: 5}) == Weight("W", (sp.Integer(5), sp.Integer(3)), False, ("keras",))
+    assert w.subs({n: 5}).size == 15 and w.size == 3 * n
+    assert str(w) == "W: n × 3"
+    assert Weight("b", (n,)).frozen() == Weight("b", (n,), trainable=False)
+    assert w.counts("keras") and not w.counts("pytorch")
+
+
+def test_torch_defaults_of_the_protocol():
+    # these need no torch: they read option dictionaries
+    from symparams.core.errors import NotSupportedError
+    from symparams.layers import Activation
+
+    assert Layer.torch_input_ranks({"ndim": 2}) == (2,)
+    assert Layer.torch_input_ranks({"in_channels": 3}) is None
+    # the options that are fields of the kind, the others left out
+    a = Activation.from_torch({"function": "tanh", "ndim": 0, "in_channels": 3}, None)
+    assert a == Activation("tanh")
+    assert Dense.has_torch_module() and not _Probe.has_torch_module()
+    with pytest.raises(NotSupportedError) as err:
+        _Probe().to_torch(None, None)
+    assert _msg(err) == "no PyTorch module for probe"
