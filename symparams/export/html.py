@@ -168,11 +168,14 @@ def script_json(data: Any) -> str:
 
 
 def relation_text(relation: sp.Basic) -> str:
-    """A condition as one line of plain text: ``n + 2·p1 ≥ k``, ``4 | n + 1``."""
+    """A condition as one line of plain text, terms in human order: ``n + 2·p1 ≥ k``,
+    ``4 divides n + 1``."""
+    from symparams.core.printing import text
+
     if isinstance(relation, sp.Eq) and isinstance(relation.lhs, sp.Mod) and relation.rhs == 0:
         x, m = relation.lhs.args
-        return f"{m} divides {sp.sstr(x)}".replace("*", "\u00b7")
-    out = sp.sstr(relation).replace("**", "^").replace("*", "\u00b7")
+        return f"{m} divides {text(x)}".replace("*", "\u00b7")
+    out = text(relation).replace("**", "^").replace("*", "\u00b7")
     return out.replace(">=", "\u2265").replace("<=", "\u2264").replace("!=", "\u2260")
 
 
