@@ -276,6 +276,7 @@ PERIOD_CASES = [  # (expression, modulus, period by hand)
     (sp.Mod(2 * X, 7), 9, 7), (sp.Mod(FloorDiv(X, 2), 3), 5, 6),
     (X + sp.sin(X), 3, None), (sp.sin(X), 3, None), (sp.sqrt(X), 3, None),
     (X ** sp.Rational(1, 2) + 1, 3, None), (X ** -2, 3, None), (3 * X * X, 5, 5),
+    (sp.floor((X ** 2 + X) / X), 3, 3),  # the fraction is x + 1: denominator 1
     (sp.Rational(1, 2) * X * (X + 1), 3, None),
 ]
 
@@ -315,12 +316,28 @@ CLASSIFY_CASES = [  # (relation, start, kind by hand)
     (sp.Eq(sp.Mod(12, 2 * X + 1), 0), 6, "monotone"), (sp.Eq(sp.Mod(12, 2 * X + 1), 0), 5, None),
     (sp.Eq(sp.Mod(12, 20 - X), 0), 1, None), (sp.Eq(sp.Mod(12, X - 20), 0), 1, None),
     (sp.Eq(sp.Mod(X, FloorDiv(X, 2)), 0), 4, None), (sp.Eq(X, 5), 1, None),
+    # both sides vary: x**2 - (x**2 - x + 5) = x - 5 rises, the sum of the sides does not
+    (sp.Le(X ** 2, X ** 2 - X + 5, evaluate=False), 1, "monotone"),
+    (sp.Le(X ** 2 - X, X ** 2 + 5, evaluate=False), 1, "monotone"),
+    # "(x + 1)/2 is whole" (modulus 1): 2 divides x + 1, period 2
+    (sp.Eq(sp.Mod(X / 2 + sp.Rational(1, 2), 1), 0), 1, 2),
+    # a falling modulus floor(1000/x) + 1 is positive but no proof: it reaches 1, which
+    # divides 12 (see the scan below)
+    (sp.Eq(sp.Mod(12, FloorDiv(1000, X) + 1), 0), 1, None),
 ]
 
 
 @pytest.mark.parametrize("rel, start, expected", CLASSIFY_CASES, ids=lambda c: str(c))
 def test_classify_by_hand(rel, start, expected):
     assert _Proof._classify(_Tail(X, start), X, rel) == expected
+
+
+def test_a_falling_modulus_is_not_constant():
+    rel = sp.Eq(sp.Mod(12, FloorDiv(1000, X) + 1), 0)
+    truth = {bool(rel.xreplace({X: sp.Integer(v)})) for v in range(1, 1200)}
+    assert truth == {True, False}
+    assert [v for v in range(1, 1200) if 12 % (1000 // v + 1) == 0] == \
+        [v for v in range(1, 1200) if bool(rel.xreplace({X: sp.Integer(v)}))]
 
 
 def test_a_constant_divisibility_is_constant_from_where_the_modulus_passes_it():
@@ -481,6 +498,18 @@ def test_periodic_conditions_in_the_tail_against_a_scan():
         solve(d5, "x", equals=3 * 3_333_336 + 1)
     assert str(info.value) == "no valid integer x gives exactly 10,000,009"
     assert solve(d5, "x", equals=3 * 3_333_340 + 1).value == 3_333_340
+    # a long interval of the tail (from 2,000,001) whose last period holds no multiple of
+    # 1000: no answer there, and none below (x >= 2,000,001)
+    d3 = fake(3 * X + 1, sp.Eq(sp.Mod(X, 1000), 0), X >= 2_000_001)
+    with pytest.raises(ShapeError) as info:
+        solve(d3, "x", max_params=3 * 2_000_500 + 1)
+    assert str(info.value) == "no valid integer x gives a total <= 6,001,501"
+    assert not brute(lambda v: 3 * v + 1, lambda v: v % 1000 == 0 and v >= 2_000_001,
+                     "max_params", 3 * 2_000_500 + 1, 1_999_000, 2_000_600)
+    assert solve(d3, "x", max_params=3 * 2_001_000 + 1).value == 2_001_000
+    with pytest.raises(ShapeError) as info:
+        solve(d3, "x", equals=3 * 2_000_500 + 1)
+    assert str(info.value) == "no valid integer x gives exactly 6,001,501"
     # no valid value in the last period below the bound
     d2 = fake(3 * X + 1, sp.Eq(sp.Mod(X, 10), 0), X <= 5)
     with pytest.raises(ShapeError):
