@@ -189,7 +189,7 @@ TAIL_CASES = [  # (expression, start, (mono, sign)) by hand
     (sp.floor((2 * X ** 2 + 3 * X) / X), 1, (1, 1)), (FloorDiv(X + 2, X + 1), 1, (-1, 1)),
     (sp.floor((X ** 2 - 50) / X), 1, (1, None)), (sp.floor((X ** 2 + 7) / (X + 1)), 1, (None, 1)),
     (sp.floor((X ** 3 + 1) / (X ** 2 + 1)), 1, (None, None)),
-    (FloorDiv(sp.sin(X), 2), 1, (None, None)), (X ** 2 - 10 * X, 1, (None, None)),
+    (FloorDiv(sp.sin(X), 2), 1, (None, None)), (sp.floor(sp.sqrt(X) * X / (X + 1)), 1, (None, None)), (X ** 2 - 10 * X, 1, (None, None)),
     (X ** 2 - 10 * X, 12, (None, None)), (X * (X - 10), 12, (1, 1)), (sp.Mod(X, 3), 1, (None, None)),
 ]
 
@@ -630,3 +630,32 @@ def test_an_answer_below_the_later_start_with_a_proof_after_it():
         assert s.value == (want[-1] if kind == "max_params" else want[0]), (kind, bound)
     with pytest.raises(ShapeError):
         solve(d, "x", max_params=74)
+
+
+def test_the_value_just_before_the_later_start_is_scanned():
+    # x(x - 2) >= 0 is not provably monotone from 1 (x - 2 changes sign); the numbers
+    # {2, 0} (and 1/5, 1 of x/5 <= 1) move the start to 1 + 4 + 1 = 6 and 1 + 2 + 1 = 4
+    d = fake(X, sp.Ge(X * (X - 2), 0), sp.Le(X / 5, 1))
+    f, ok = (lambda v: v), (lambda v: v * (v - 2) >= 0 and 5 * v <= 5 * 5)
+    proof = S._proof(_Problem(d, "x"))
+    assert (proof.start, proof.span) == (6, None)  # x <= 5: nothing valid from 6 on
+    want = brute(f, ok, "max_params", 100, 1, 50)
+    assert want[-1] == 5 and solve(d, "x", max_params=100).value == 5
+    d = fake(X, sp.Ge(X * (X - 2), 0))
+    proof = S._proof(_Problem(d, "x"))
+    assert (proof.start, proof.span, proof.rising) == (4, (4, LIMIT), 1)
+    want = brute(f, lambda v: v * (v - 2) >= 0, "min_params", 3, 1, 50)
+    assert want[0] == 3 and solve(d, "x", min_params=3).value == 3
+    assert solve(d, "x", equals=3).value == 3
+
+
+def test_a_span_ending_just_within_the_scan_limit_is_scanned_not_searched():
+    # x + 10 (x mod 7) is not monotone; x <= 10**6 ends the span at lo + SCAN_LIMIT - 1:
+    # the proof is kept and every value scanned (a binary search would be wrong here)
+    d = fake(X + 10 * sp.Mod(X, 7), X <= 10 ** 6)
+    f, ok = (lambda v: v + 10 * (v % 7)), (lambda v: v <= 10 ** 6)
+    s = solve(d, "x", max_params=500)
+    assert s.value == brute(f, ok, "max_params", 500, 400, 600)[-1] == 497
+    assert s.checked_up_to is None
+    s = solve(d, "x", max_params=10 ** 6 + 5)
+    assert s.value == brute(f, ok, "max_params", 10 ** 6 + 5, 999_000, 10 ** 6)[-1]
