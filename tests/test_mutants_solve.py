@@ -5,7 +5,6 @@ so that every branch of ``solve`` can be reached in milliseconds.  Expected answ
 from a plain Python scan written here (``brute``) or from arithmetic by hand; the
 monotonicity and period claims of the proof machinery are checked against a scan too."""
 
-import math
 from types import SimpleNamespace as NS
 
 import numpy as np
@@ -189,7 +188,8 @@ TAIL_CASES = [  # (expression, start, (mono, sign)) by hand
     (sp.floor((2 * X ** 2 + 3 * X) / X), 1, (1, 1)), (FloorDiv(X + 2, X + 1), 1, (-1, 1)),
     (sp.floor((X ** 2 - 50) / X), 1, (1, None)), (sp.floor((X ** 2 + 7) / (X + 1)), 1, (None, 1)),
     (sp.floor((X ** 3 + 1) / (X ** 2 + 1)), 1, (None, None)),
-    (FloorDiv(sp.sin(X), 2), 1, (None, None)), (sp.floor(sp.sqrt(X) * X / (X + 1)), 1, (None, None)), (X ** 2 - 10 * X, 1, (None, None)),
+    (FloorDiv(sp.sin(X), 2), 1, (None, None)), (sp.floor(sp.sqrt(X) * X / (X + 1)), 1, (None, None)),
+    (X ** 2 - 10 * X, 1, (None, None)),
     (X ** 2 - 10 * X, 12, (None, None)), (X * (X - 10), 12, (1, 1)), (sp.Mod(X, 3), 1, (None, None)),
 ]
 
@@ -248,10 +248,6 @@ def test_tail_sum_and_product_tables():
     assert _Tail._product([(0, 1), (None, 1)]) == (None, None)
 
 
-def _sign_scan(parts_fns, lo=1, hi=40):
-    return [math.prod(f(v) for f in parts_fns) for v in range(lo, hi)]
-
-
 def test_tail_product_of_two_falling_negatives_rises():
     # (-x)(-x) = x**2 with both factors falling and negative: (1, 1), checked
     e = sp.Mul(-X, -X - 1, evaluate=False)
@@ -301,7 +297,8 @@ def test_period_of_a_mod_by_a_symbol_or_a_negative_number_is_unproved():
 CLASSIFY_CASES = [  # (relation, start, kind by hand)
     (sp.true, 1, "monotone"), (X >= 5, 1, "monotone"), (X > 5, 1, "monotone"),
     (X <= 5, 1, "monotone"), (X < 5, 1, "monotone"), (sp.Ge(5, X), 1, "monotone"),
-    (sp.Le(X * X - 10 * X, 3), 1, None), (sp.Le(X * X - 10 * X, 3), 12, None), (sp.Le(X * (X - 10), 3), 12, "monotone"),
+    (sp.Le(X * X - 10 * X, 3), 1, None), (sp.Le(X * X - 10 * X, 3), 12, None),
+    (sp.Le(X * (X - 10), 3), 12, "monotone"),
     (sp.Gt(X * X - 10 * X, 3), 1, None), (sp.Lt(X * X - 10 * X, 3), 1, None),
     (sp.Ge(X * X - 10 * X, 3), 1, None), (sp.Ne(X, 3), 1, None),
     (sp.Eq(sp.Mod(X, 3), 0), 1, 3), (sp.Eq(sp.Mod(X + 1, 3), 0), 1, 3),
@@ -426,7 +423,7 @@ def test_solve_input_errors():
             solve(d, "x", **kwargs)
         assert str(info.value) == text
     assert solve(d, "x", equals=np.int64(31)).value == 10
-    assert solve(d, "x", max_params=0 * 5 + 31).value == 10
+    assert solve(d, "x", max_params=33).value == 10
     with pytest.raises(SpecError) as info:
         solve(d, "x", max_params=2 ** 3322)
     assert str(info.value) == "max_params has more than 1,000 digits"
@@ -439,7 +436,8 @@ def test_solve_input_errors():
 def test_monotone_total_answers_by_hand_far_past_any_scan():
     d = fake(3 * X + 1)
     s = solve(d, "x", max_params=10 ** 15)
-    assert (s.value, s.total, s.neighbour) == ((10 ** 15 - 1) // 3, 10 ** 15, ((10 ** 15 - 1) // 3 + 1, 10 ** 15 + 3))
+    v = (10 ** 15 - 1) // 3
+    assert (s.value, s.total, s.neighbour) == (v, 10 ** 15, (v + 1, 10 ** 15 + 3))
     assert s.checked_up_to is None
     assert s.goal == "the largest value with total <= 1,000,000,000,000,000"
     s = solve(d, "x", min_params=10 ** 15)
