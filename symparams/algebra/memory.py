@@ -58,6 +58,7 @@ def transformer_activations(seq: sp.Expr, batch: sp.Expr, width: sp.Expr, heads:
     """Bytes of activations one transformer layer keeps, at 16-bit (Korthikanti et al.)."""
     if recompute not in RECOMPUTE:
         raise SpecError(f"unknown recomputation {quote(recompute)}; known: {', '.join(RECOMPUTE)}")
+    seq, batch, width, heads = (sp.sympify(v) for v in (seq, batch, width, heads))  # exact for ints
     sbh = seq * batch * width
     if recompute == "full":
         return 2 * sbh
