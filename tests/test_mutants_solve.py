@@ -468,6 +468,9 @@ def test_no_largest_value():
     assert str(info.value) == ("the total stays <= 4,611,686,018,427,387,909 for valid values "
                                "of x up to 2**62: there is no largest value")
     assert solve(fake(X), "x", max_params=LIMIT - 1).value == LIMIT - 1
+    # the bound is met exactly at the end of the range: 2**62 is the largest value
+    assert solve(fake(X), "x", max_params=LIMIT).value == LIMIT
+    assert solve(fake(2 * X), "x", max_params=2 * LIMIT + 1).value == LIMIT
     with pytest.raises(ShapeError, match="no largest value"):
         solve(fake(FloorDiv(10 ** 6, X)), "x", max_params=10)
     # only odd values are valid and LIMIT is even: the last period still has one

@@ -409,7 +409,10 @@ def _in_tail(p: _Problem, proof: _Proof, kind: str, bound: int, goal: Callable) 
     # in [a, b] only the periodic conditions are left: one period decides
     if kind == "max_params":
         xs = _hits(p, max(a, b - proof.period + 1), b, goal)
-        if len(xs) and b == LIMIT:
+        # the goal holds up to the end of the range: a largest value exists only if the
+        # total (monotone in the tail) passes the bound just beyond it (total x, bound
+        # 2**62: x = 2**62)
+        if len(xs) and b == LIMIT and p.f(LIMIT + 1) <= bound:
             raise ShapeError(f"the total stays {GOALS[kind]} {bound:,} for valid values of "
                              f"{p.x.name} up to 2**62: there is no largest value")
         return int(xs[-1]) if len(xs) else None
