@@ -151,3 +151,14 @@ def test_diff_of_several_symbols_and_its_default():
     assert d.diff("x") == y and d.diff("y") == x + 1
     sq = _derive("I(x)-H(x)")  # x*x + x: derivative 2x + 1, forward difference 2x + 2
     assert forms.diff(sq, "x") == 2 * x + 1  # the derivative unless discrete=True is asked
+
+
+def test_leading_term_refuses_a_total_that_is_no_sum_of_powers():
+    """8 (q + 1)(q - 1)/(q + 2) units: q² - 1 over q + 2 has no power of q as its
+    leading term (the two forms.py mutants 16 and 17 that made it return one)."""
+    from symparams.core.errors import NotSupportedError
+
+    d = symparams.parse("I(8)-H(h,bias=false)").derive().subs(h="(q+1)*(q-1)/(q+2)")
+    with pytest.raises(NotSupportedError) as info:
+        forms.leading_term(d, "q")
+    assert str(info.value) == "the total is not a sum of powers of q"
