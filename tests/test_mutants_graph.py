@@ -107,8 +107,8 @@ def test_errors_inside_blocks_name_the_top_row_and_the_inner_one():
     assert _msg(e) == ("layer 2 (b1, b(4)) on input 6 × 6 × 3: layer 2 (b1.conv2d2, C(c,9)) on "
                        "input 4 × 4 × 4: the kernel (9) must fit in the padded input height (4)")
     with pytest.raises(ShapeError) as e:
-        symparams.parse("I(8x8x3)-C(3,3)-(C(3,3)-C(3,9))x2").derive()
-    assert _msg(e) == ("layer 2 (repeat1, (C(3,3)-C(3,9))x2) on input 6 × 6 × 3: layer 2 "
+        symparams.parse("I(8x8x3)-C(3,1)-C(3,3)-(C(3,3)-C(3,9))x2").derive()
+    assert _msg(e) == ("layer 3 (repeat1, (C(3,3)-C(3,9))x2) on input 6 × 6 × 3: layer 3 "
                        "(repeat1.1.conv2d2, C(3,9)) on input 4 × 4 × 3: the kernel (9) must fit "
                        "in the padded input height (4)")
     # a SpecError inside a block is not prefixed twice
@@ -183,23 +183,71 @@ def test_an_output_nested_too_deep_is_refused(monkeypatch):
                        "sizes numbers (--set NAME=VALUE)")
 
 
+def test_errors_in_every_copy_of_a_repeat_name_the_top_row():
+    # 8 -> 4 -> 0: the second copy fails; 6 -> 4 -> 2 -> 0: the third
+    with pytest.raises(ShapeError) as e:
+        symparams.parse("I(8x8x3)-C(3,1)-C(3,1)-(C(3,5))x3").derive()
+    assert _msg(e) == ("layer 3 (repeat1, (C(3,5))x3) on input 8 × 8 × 3: layer 3 "
+                       "(repeat1.2.conv2d1, C(3,5)) on input 4 × 4 × 3: the kernel (5) must fit "
+                       "in the padded input height (4)")
+    with pytest.raises(ShapeError) as e:
+        symparams.parse("I(8x8x3)-C(3,1)-C(3,1)-(C(3,3))x4").derive()
+    assert _msg(e) == ("layer 3 (repeat1, (C(3,3))x4) on input 8 × 8 × 3: layer 3 "
+                       "(repeat1.4.conv2d1, C(3,3)) on input 2 × 2 × 3: the kernel (3) must fit "
+                       "in the padded input height (2)")
+    with pytest.raises(ShapeError) as e:
+        symparams.parse("I(8x8x3)-C(3,1)-C(3,1)-(C(3,3))x3-C(3,9)").derive()
+    assert _msg(e).startswith("layer 4 (conv2d3, C(3,9)) on input 2 × 2 × 3: ")
+    # a condition of a later copy keeps the repeat's index
+    d = symparams.parse("I(n x n x 3)-C(3,1)-C(3,1)-(C(3,3))x3").derive()
+    assert [(c.index, c.layer, str(c.relation)) for c in d.conditions] == [
+        (3, "repeat1.3.conv2d1", "n >= 7")]
+
+
+def test_a_false_condition_of_a_top_level_layer_names_it():
+    with pytest.raises(ShapeError) as e:
+        symparams.parse("I(8x8x3)-C(3,1)-C(3,3,g=0)").derive()
+    assert _msg(e) == ("layer 2 (conv2d2, C(3,3,g=0)) on input 8 × 8 × 3: groups must be at "
+                       "least 1, got 0")
+
+
+def test_a_network_of_its_input_alone():
+    d = Network((Input((8, 8, 3)),)).derive()
+    assert d.rows == () and d.total == 0
+
+
+def test_a_name_used_twice_in_one_body():
+    from symparams.core.graph import derive_body
+    with pytest.raises(SpecError) as e:
+        derive_body((Conv(3, 1, name="a"), Conv(3, 1, name="a")), Shape((4, 4), 3),
+                    Context("pytorch", frozenset()))
+    assert _msg(e) == "layer 2 (a, conv): the name 'a' is used twice"
+
+
 # -- conditions, assumptions, legend ---------------------------------------------------------
 
 def test_conditions_inside_a_block_carry_the_top_index_and_the_full_name():
     b = Block("b", ("c",), (Conv("c", 3, padding=1), Pool(2, name="pool")))
-    d = Network((Input(("n", "n", 3)), Conv(3, 1), b(4))).derive(assume_divisible={"b1.pool"})
+    d = Network((Input(("n", "n", 3)), Conv(3, 1), Conv(3, 1), b(4))).derive(
+        assume_divisible={"b1.pool"})
     n = _sym("n")
     pool = [c for c in d.conditions if c.layer == "b1.pool"]
-    assert [(c.index, c.assumed) for c in pool] == [(2, False), (2, True)]
+    assert [(c.index, c.assumed) for c in pool] == [(3, False), (3, True)]
     assert pool[0].relation == (n >= 2)
+    assert pool[0].reason == "the pool window (2) must fit in the padded input height (n)"
     assert pool[1].relation == sp.Eq(sp.Mod(n, 2), 0)
-    assert d.rows[1].children[1].output_shape == Shape((n / 2, n / 2), 4)
+    assert pool[1].reason == "assuming 2 divides n"
+    assert d.rows[2].children[1].output_shape == Shape((n / 2, n / 2), 4)
     # not assumed: no assumption, the floor stays
-    d = Network((Input(("n", "n", 3)), Conv(3, 1), b(4))).derive()
+    d = Network((Input(("n", "n", 3)), Conv(3, 1), Conv(3, 1), b(4))).derive()
     assert [c.assumed for c in d.conditions if c.layer == "b1.pool"] == [False]
-    assert d.rows[1].children[1].output_shape.dims()[0] != n / 2
+    assert d.rows[2].children[1].output_shape.dims()[0] != n / 2
     d = Network((Input(("n", "n", 3)), Conv(3, 1), b(4))).derive(assume_divisible=True)
     assert [c.assumed for c in d.conditions if c.layer == "b1.pool"] == [False, True]
+    # a block inside a repeat inside the network: still the top row's index
+    d = Network((Input(("n", "n", 3)), Conv(3, 1), Conv(3, 1), Repeat((b(3),), 1))).derive()
+    assert [(c.index, c.layer) for c in d.conditions if c.layer.endswith("pool")] == [
+        (3, "repeat1.1.b1.pool")]
 
 
 def test_the_legend_names_each_use_once_in_order():
@@ -257,6 +305,12 @@ def test_a_shared_layer_counts_nothing_and_must_match():
         symparams.parse("I(8x8x3)-C(3,3,p=1)-C(3,3,p=1,shares=zz)").derive()
     assert _msg(e) == ("layer 2 (conv2d2, C(3,3,p=1,shares=zz)) on input 8 × 8 × 3: it shares "
                        "the weights of 'zz': no layer of that name before it")
+    # the same shape under another name: an embedding's E (8 × 4) is no dense W (8 × 4)
+    with pytest.raises(ShapeError) as e:
+        symparams.parse("I(T, sequence=true)-E(8,4)-H(8)-H(4,bias=false,shares=embedding1)"
+                        ).derive()
+    assert _msg(e).endswith("it shares the weights of 'embedding1', but its own would be "
+                            "W: 8 × 4 and theirs are E: 8 × 4")
     # same count but another name (no bias: W only; a dense has W and b)
     with pytest.raises(ShapeError):
         Network((Input((4,)), Dense(4, name="a"), Dense(4, bias=False, shares="a"))).derive()
@@ -295,6 +349,11 @@ def test_a_tie_needs_the_same_rank_and_sizes():
     with pytest.raises(ShapeError):
         Network((Input((8,)), Dense(2, name="a", bias=False), Dense(8, bias=False),
                  Dense(4, bias=False, ties="a"))).derive()
+    # W: 4 × 4 tied to W: 8 × 2: as many entries, other sizes
+    with pytest.raises(ShapeError) as e:
+        Network((Input((8,)), Dense(2, name="a"), Dense(4), Dense(4, ties="a"))).derive()
+    assert _msg(e) == ("layer 3 (dense2, dense) on input 4: it ties its matrix (W: 4 × 4) to "
+                       "that of 'a' (W: 8 × 2), which has another shape")
     # sizes in the other order are the same matrix
     d = Network((Input((8,)), Dense(4, name="a"), Dense(8), Dense(4, ties="a"))).derive()
     assert d.total == (8 * 4 + 4) + (4 * 8 + 8) + 4
@@ -568,6 +627,11 @@ def test_block_call_messages():
     with pytest.raises(SpecError) as e:
         BlockCall(block="q", body=())
     assert _msg(e) == "block q: the body is a list of layers, got ()"
+    assert BlockCall(block="q", body=Conv(3, 1)).body == (Conv(3, 1),)
+    assert BlockCall(block="q", body=[Conv(3, 1)]).body == (Conv(3, 1),)
+    with pytest.raises(SpecError) as e:
+        b(2.5)
+    assert _msg(e) == "block 'b': b: c must be an integer, got 2.5"
 
 
 def test_block_arguments_keep_padding_nonnegative_and_sizes_positive():
