@@ -18,6 +18,8 @@ def toks(text: str, layers: bool = False) -> list[tuple[str, str, int]]:
 def refused(text: str, layers: bool = False) -> tuple[str, int | None]:
     with pytest.raises(SpecError) as e:
         tokenize(text, layers=layers)
+    # a positioned error shows the text it points into
+    assert e.value.text == (text if e.value.position is not None else None)
     return e.value.message, e.value.position
 
 
@@ -50,6 +52,8 @@ def test_sizes_with_x_and_times():
 def test_numbers_of_every_form_are_one_token():
     for word in (".5", "5.", "1e6", "1E6", "1e+6", "2.5E-3", "1_000", "1_000.000_1", "007"):
         assert toks(word) == [("NUM", word, 0), ("END", "", len(word))]
+    assert toks("a + .5") == [("NAME", "a", 0), ("OP", "+", 2), ("NUM", ".5", 4), ("END", "", 6)]
+    assert toks("a*.5") == [("NAME", "a", 0), ("OP", "*", 1), ("NUM", ".5", 2), ("END", "", 4)]
     assert toks("1e6+2") == [("NUM", "1e6", 0), ("OP", "+", 3), ("NUM", "2", 4), ("END", "", 5)]
     assert toks("1.5-2") == [("NUM", "1.5", 0), ("OP", "-", 3), ("NUM", "2", 4), ("END", "", 5)]
     # a lone "." is not a number
@@ -70,6 +74,9 @@ def test_a_number_followed_by_a_name():
                                  "put 'x' between sizes", pos)
     # the name ends at the first character that is not a name's
     assert refused("2ab+c")[0].startswith("a number is followed by a name: write 2*ab for")
+    # an exponent is "e", a sign, digits: "1eX5" is 1 followed by the name eX5
+    assert refused("1eX5") == ("a number is followed by a name: write 1*eX5 for a product, or "
+                               "put 'x' between sizes", 1)
     # "1e+" ends the number at 1: then "e" is a name
     assert refused("1e+")[0].startswith("a number is followed by a name: write 1*e for")
 
