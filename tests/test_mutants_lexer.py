@@ -36,6 +36,7 @@ def test_sizes_with_x_and_times():
     assert toks("3x") == [("NUM", "3", 0), ("TIMES", "x", 1), ("END", "", 2)]
     assert toks("3x 4") == [("NUM", "3", 0), ("TIMES", "x", 1), ("NUM", "4", 3), ("END", "", 4)]
     assert toks("5 × 3") == [("NUM", "5", 0), ("TIMES", "×", 2), ("NUM", "3", 4), ("END", "", 5)]
+    assert toks("5×3") == [("NUM", "5", 0), ("TIMES", "×", 1), ("NUM", "3", 2), ("END", "", 3)]
     assert toks("n x n x l") == [("NAME", "n", 0), ("TIMES", "x", 2), ("NAME", "n", 4),
                                  ("TIMES", "x", 6), ("NAME", "l", 8), ("END", "", 9)]
     assert toks("(a) x b") == [("OP", "(", 0), ("NAME", "a", 1), ("OP", ")", 2),
@@ -174,7 +175,7 @@ def test_a_dash_separates_layers_only_at_layer_level():
         seps = [t for t in toks(text, layers=True) if t[1] == "-"]
         assert [t[0] for t in seps] == ["SEP"], text
     # after an operand a "(" opens arguments, not a group
-    for text in ("C(a-b)", "b3(a-b)", "[C(a-b)]+", "(C(a-b))", "8 (a-b)"):
+    for text in ("C(a-b)", "b3(a-b)", "[C(a-b)]+", "(C(a-b))", "8 (a-b)", "3X(a-b)", "3x(a-b)"):
         seps = [t for t in toks(text, layers=True) if t[1] == "-"]
         assert [t[0] for t in seps] == ["OP"], text
     # inside arguments, brackets are not grouping: "[" is an unexpected character
