@@ -4,6 +4,8 @@ testing"); messages are compared whole."""
 from __future__ import annotations
 
 import os
+import signal
+import stat
 
 import pytest
 
@@ -92,3 +94,74 @@ def test_a_long_path_is_shortened(tmp_path):
     path.mkdir()
     where = str(path)[:79] + "…"
     assert refused(path) == f"{where} is a folder; give a .toml spec file"
+
+
+def test_without_the_unix_only_flags(tmp_path, monkeypatch):
+    """Regression: os.O_NONBLOCK exists on Unix only, so on Windows every read failed
+    with an AttributeError."""
+    path = tmp_path / "a.toml"
+    path.write_text("x = 1", encoding="utf-8")
+    monkeypatch.delattr(os, "O_NONBLOCK", raising=False)
+    monkeypatch.delattr(os, "O_NOCTTY", raising=False)
+    assert read_text(path, limit=100, **KW) == "x = 1"
+
+
+def test_at_most_one_byte_past_the_limit_is_read(tmp_path, monkeypatch):
+    import symparams.core.files as files
+
+    sizes = []
+    real = os.fdopen
+
+    class Recording:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.fh.__exit__(*exc)
+
+        def fileno(self):
+            return self.fh.fileno()
+
+        def read(self, size=-1):
+            sizes.append(size)
+            return self.fh.read(size)
+
+    monkeypatch.setattr(files.os, "fdopen", lambda fd, mode: Recording(real(fd, mode)))
+    path = tmp_path / "a.toml"
+    path.write_bytes(b"x" * 50)
+    assert read_text(path, limit=100, **KW) == "x" * 50
+    assert refused("/proc/self/status", limit=10).endswith("is larger than 10 bytes, the limit "
+                                                          "for a spec file")
+    assert sizes == [101, 11]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(signal, "SIGALRM"),
+                    reason="no FIFOs or alarms")
+def test_a_path_that_becomes_a_fifo_after_the_check_is_not_waited_on(tmp_path, monkeypatch):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    regular = tmp_path / "regular"
+    regular.write_text("x", encoding="utf-8")
+    real_stat = type(fifo).stat
+
+    def looks_regular(self, *args, **kwargs):  # the check sees a regular file
+        return real_stat(regular if self == fifo else self, *args, **kwargs)
+
+    monkeypatch.setattr(type(fifo), "stat", looks_regular)
+
+    def hang(signum, frame):
+        raise TimeoutError("open waited for a writer")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(5)
+    try:
+        message = refused(fifo)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert message == (f"{fifo} is not a regular file (a FIFO, device or socket); give a "
+                       ".toml spec file")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

@@ -139,6 +139,9 @@ def test_axes_with_the_same_working_are_one_step():
     steps = axis_steps(_row((9, 8, 8), (7, 6, 6)), _term)
     assert [(s.what, s.value) for s in steps] == [("output depth", 7),
                                                   ("output height and width", 6)]
+    steps = axis_steps(_row((8, 8, 9), (6, 6, 7)), _term)
+    assert [(s.what, s.value) for s in steps] == [("output depth and height", 6),
+                                                  ("output width", 7)]
     steps = axis_steps(_row((5, 5, 5), (3, 3, 3)), _term)
     assert [(s.what, s.value) for s in steps] == [("output depth, height and width", 3)]
     steps = axis_steps(_row((5,), (3,)), _term)
