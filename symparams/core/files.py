@@ -32,7 +32,8 @@ def read_text(path: str | Path, *, limit: int, noun: str, give: str,
     try:
         check(path.stat())
         # O_NONBLOCK: should the path become a FIFO after the check, open does not wait
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        # (both flags are Unix only: Windows has no FIFOs or terminals to open)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
         with os.fdopen(fd, "rb") as fh:
             check(os.fstat(fh.fileno()))
             raw = fh.read(limit + 1)

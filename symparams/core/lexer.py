@@ -189,9 +189,12 @@ def not_whole_message(word: str) -> str:
     if exponent and abs(int(exponent)) > MAX_DIGITS:
         return f"{shorten_word(word)} is not a whole number written out; sizes are whole numbers"
     value = Fraction(mantissa) * Fraction(10) ** int(exponent or 0)
-    if value.denominator == 1 and len(str(value.numerator)) <= MAX_DIGITS:
-        return (f"{word} is not written as a whole number; sizes are whole numbers: write "
-                f"{value.numerator}")
+    if value.denominator == 1:
+        if len(str(value.numerator)) <= MAX_DIGITS:
+            return (f"{word} is not written as a whole number; sizes are whole numbers: write "
+                    f"{value.numerator}")
+        return (f"{shorten_word(word)} is a whole number of more than {MAX_DIGITS} digits; "
+                f"sizes are whole numbers of at most {MAX_DIGITS} digits")
     return f"{shorten_word(word)} is not an integer; sizes and counts are whole numbers"
 
 

@@ -8,6 +8,7 @@ them.  The size arithmetic of sliding windows (convolution, pooling) is shared h
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable
@@ -18,6 +19,7 @@ from symparams.core.errors import MissingValueError
 from symparams.core.shape import AXIS_NAMES
 
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ class Term:
         if self.op == "ceil":
             return Fraction(-(-vals[0].numerator // vals[0].denominator))
         out = vals[0]
-        for v in vals[1:]:
-            out = {"+": out + v, "-": out - v, "*": out * v, "/": out / v}[self.op]
+        for v in vals[1:]:  # only this operation: ``5 × 0`` must not also divide by 0
+            out = _ARITHMETIC[self.op](out, v)
         return out
 
     def tex(self, times: str = r"\times") -> str:
