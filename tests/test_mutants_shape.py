@@ -351,3 +351,15 @@ def test_printed_never_holds_more_than_its_maximum():
             assert len(S._PRINTED) <= S._PRINTED_MAX
     finally:
         S._PRINTED.clear()
+
+
+def test_brief_puts_compound_sizes_in_parentheses_as_str_does():
+    """A message quoting a shape: ``(n + 2) × (n + 2) × 3``, not ``n + 2 × n + 2 × 3``."""
+    n = sp.Symbol("n", integer=True, positive=True)
+    shape = Shape((n + 2, n + 2), sp.Integer(3))
+    assert shape.brief() == str(shape) == "(n + 2) × (n + 2) × 3"
+    assert Shape((), n + 2).brief() == "n + 2"  # a vector: one size, no parentheses
+    import symparams
+
+    with pytest.raises(symparams.SpecError, match=r"\(n \+ 2\) × \(n \+ 2\) × 3"):
+        symparams.parse("I(n x n x 3)-(C(3,3,p=2))xL").derive()
