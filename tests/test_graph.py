@@ -329,3 +329,25 @@ def test_a_sequence_input_is_read_position_by_position():
     assert [r.kind for r in signal.rows] == ["flatten", "dense"]
     with pytest.raises(symparams.SpecError, match="one size"):
         symparams.parse("I(n x n x 3, sequence=true)-H(4)")
+
+
+def test_ties_and_shares_of_sizes_that_may_differ_are_conditions():
+    """A tied or shared matrix is one tensor: sizes that may differ must agree, else the
+    count (each counted once) would be wrong.  The graph.py mutation run found them
+    accepted with no condition."""
+    d = symparams.parse("I(T, sequence=true)-E(V,d)-O(W,ties=embedding1)").derive()
+    assert str(d.total) == "V*d + W"  # the table once, the output's bias
+    assert [str(c.relation) for c in d.conditions] == ["Eq(W, V)"]
+    assert d.valid({"T": 4, "V": 10, "d": 3, "W": 10})
+    assert not d.valid({"T": 4, "V": 10, "d": 3, "W": 11})
+    # the same name needs no condition
+    same = symparams.parse("I(T, sequence=true)-E(V,d)-O(V,ties=embedding1)").derive()
+    assert same.conditions == ()
+    shared = symparams.parse("I(n x n x c)-C(f,3,p=1)-C(g,3,p=1,shares=conv2d1)").derive()
+    # conv2d2's W is 3 × 3 × f × g; conv2d1's 3 × 3 × c × f: c = f and f = g
+    assert sorted(str(c.relation) for c in shared.conditions) == ["Eq(c, f)", "Eq(f, g)"]
+    assert shared.evaluate(n=8, c=4, f=4, g=4) == 3 * 3 * 4 * 4 + 4  # counted once
+    assert not shared.valid({"n": 8, "c": 4, "f": 4, "g": 5})
+    with pytest.raises(symparams.NotSupportedError, match="more than one way"):
+        # dense2's W: e × W against E: V × d: e = V and W = d, or e = d and W = V
+        symparams.parse("I(T, sequence=true)-E(V,d)-H(e)-O(W,ties=embedding1)").derive()

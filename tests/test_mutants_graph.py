@@ -532,8 +532,9 @@ def test_second_copy_keeping_the_shape_only_under_a_condition_is_unrolled_for_nu
 def test_a_body_that_changes_the_shape_every_time():
     with pytest.raises(NotSupportedError) as e:
         symparams.parse("I(n x n x 3)-(C(3,1,p=1))xL").derive()
-    assert _msg(e) == ("each copy of the body changes the shape (n × n × 3, then n + 2 × n + 2 × 3, "
-                       "then n + 4 × n + 4 × 3), so L copies have no closed form; give L a number")
+    assert _msg(e) == ("each copy of the body changes the shape (n × n × 3, then (n + 2) × "
+                       "(n + 2) × 3, then (n + 4) × (n + 4) × 3), so L copies have no closed "
+                       "form; give L a number")
     with pytest.raises(NotSupportedError) as e:
         symparams.parse(f"I(8x8x3)-(C(3,1,p=1))x{MAX_UNROLL + 1}").derive()
     assert _msg(e).endswith(f"{MAX_UNROLL + 1} copies that each change the shape: at most "

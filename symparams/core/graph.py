@@ -19,6 +19,8 @@ L*(18*c**2 + 6*c)
 
 from __future__ import annotations
 
+import itertools
+
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -150,9 +152,11 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
                     out = layer.output_shape(shape)
                 weights = layer.counted_weights(shape, ctx.convention)
                 if layer.shares is not None:
-                    weights = _shared(layer, shape, owners)
+                    weights, agree = _shared(layer, shape, owners)
+                    checked += agree
                 elif layer.ties is not None:
-                    weights = _tied(layer, weights, owners, ctx.convention)
+                    weights, agree = _tied(layer, weights, owners, ctx.convention)
+                    checked += agree
                 trainable = sp.Add(*(w.size for w in weights if w.trainable))
                 frozen = sp.Add(*(w.size for w in weights if not w.trainable))
                 macs = layer.macs((shape,), out)
@@ -208,7 +212,7 @@ def implied_flatten(layer: Layer, in_shapes: list[Shape]) -> Layer | None:
 
 
 def _tied(layer: Layer, weights: tuple[Weight, ...], owners: dict[str, tuple[Layer, Shape]],
-          convention: str) -> tuple[Weight, ...]:
+          convention: str) -> tuple[tuple[Weight, ...], list[tuple[sp.Basic, str]]]:
     """``weights`` without the matrix tied to ``layer.ties``'s, which must have as many
     entries (the same sizes, in any order: an output layer's ``d × V`` is the
     embedding's ``V × d``)."""
@@ -222,18 +226,40 @@ def _tied(layer: Layer, weights: tuple[Weight, ...], owners: dict[str, tuple[Lay
         raise SpecError(f"it ties its matrix to {quote(layer.ties)}, a {other.kind} layer, "
                         "which has none to tie")
     mine = [w for w in weights if w.name == layer.tie_weight]
-    if mine and (len(mine[0].shape) != len(theirs[0].shape) or any(
-            same_size(a, b) is False for a, b in zip(sorted(mine[0].shape, key=sp.default_sort_key),
-                                                     sorted(theirs[0].shape, key=sp.default_sort_key)))
-                 or same_size(mine[0].size, theirs[0].size) is False):
-        raise ShapeError(f"it ties its matrix ({mine[0]}) to that of {quote(layer.ties)} "
-                         f"({theirs[0]}), which has another shape")
-    return tuple(w for w in weights if w.name != layer.tie_weight)
+    agree: list[tuple[sp.Basic, str]] = []
+    if mine:
+        differ = ShapeError(f"it ties its matrix ({mine[0]}) to that of {quote(layer.ties)} "
+                            f"({theirs[0]}), which has another shape")
+        if len(mine[0].shape) != len(theirs[0].shape) or \
+                same_size(mine[0].size, theirs[0].size) is False:
+            raise differ
+        # the same sizes in any order: pair the equal ones, then what is left must agree
+        left = list(theirs[0].shape)
+        unpaired = []
+        for size in mine[0].shape:
+            match = next((i for i, t in enumerate(left) if same_size(size, t) is True), None)
+            if match is None:
+                unpaired.append(size)
+            else:
+                left.pop(match)
+        pairings = [list(zip(unpaired, order)) for order in itertools.permutations(left)
+                    if not any(same_size(a, b) is False for a, b in zip(unpaired, order))]
+        if not pairings:
+            raise differ
+        if len(pairings) > 1:
+            raise NotSupportedError(
+                f"it ties its matrix ({mine[0]}) to that of {quote(layer.ties)} ({theirs[0]}), "
+                "whose sizes may pair in more than one way; give the sizes it shares the "
+                "same names or numbers")
+        agree += [(sp.Eq(a, b), f"the tied matrices {mine[0]} and {theirs[0]} have the same "
+                   "sizes") for a, b in pairings[0]]
+    return tuple(w for w in weights if w.name != layer.tie_weight), agree
 
 
 def _shared(layer: Layer, shape: Shape, owners: dict[str, tuple[Layer, Shape]]
-            ) -> tuple[Weight, ...]:
-    """No weights of its own: those of ``layer.shares``, which must have the same shapes."""
+            ) -> tuple[tuple[Weight, ...], list[tuple[sp.Basic, str]]]:
+    """No weights of its own: those of ``layer.shares``, which must have the same shapes
+    (a condition for each size that may differ)."""
     owner = owners.get(layer.shares)
     if owner is None:
         raise SpecError(f"it shares the weights of {quote(layer.shares)}: no layer of that "
@@ -247,7 +273,12 @@ def _shared(layer: Layer, shape: Shape, owners: dict[str, tuple[Layer, Shape]]
         raise ShapeError(f"it shares the weights of {quote(layer.shares)}, but its own "
                          f"would be {', '.join(map(str, mine)) or 'none'} and theirs are "
                          f"{', '.join(map(str, theirs)) or 'none'}")
-    return ()
+    # sizes that may differ must agree for the weights to be the same tensors
+    agree = [(sp.Eq(x, y), f"its weight {b} must be {a} of {quote(layer.shares)}, whose "
+                           "weights it shares")
+             for a, b in zip(theirs, mine) for x, y in zip(a.shape, b.shape)
+             if same_size(x, y) is not True]
+    return (), agree
 
 
 def checked_conditions(layer: Layer, shape: Shape, fail) -> list[tuple[sp.Basic, str]]:

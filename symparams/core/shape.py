@@ -404,8 +404,8 @@ class Shape:
         texts = [(d, brief(d)) for d in self.dims()]
         if len(texts) == 1:
             return texts[0][1]
-        return " × ".join(t if d.is_Atom or isinstance(d, _IntDiv) or t == "…" else f"({t})"
-                          for d, t in texts)
+        return " × ".join(t if getattr(d, "is_Atom", True) or isinstance(d, _IntDiv) or t == "…"
+                          else f"({t})" for d, t in texts)
 
     def __str__(self) -> str:
         """``24 × 24 × 4``; a compound size in parentheses: ``(n - 4) × (n - 4) × 4``."""
