@@ -21,10 +21,12 @@ from symparams.core.lexer import (MAX_DEPTH, MAX_DIGITS, TokenStream, not_whole_
                                       number_value, tokenize)
 
 MAX_EXPONENT = 64
+LIMIT = 10 ** MAX_DIGITS
+"""The smallest number with more than MAX_DIGITS digits: every number in a parsed
+expression (numerators and denominators included) stays below it, so no value is costly
+to compute or to print."""
 MAX_BITS = int(MAX_DIGITS * 3.33)
-LIMIT = 10 ** MAX_DIGITS  # the smallest number with more than MAX_DIGITS digits
-"""Every number in a parsed expression (numerators and denominators included) stays
-below about 10**MAX_DIGITS, so no value is costly to compute or to print."""
+"""About the bits of LIMIT: a cheap bound that refuses a power before computing it."""
 
 
 def too_large(expr: sp.Basic) -> bool:
