@@ -63,14 +63,22 @@ def in_article(fragment: str, twocolumn: bool = False) -> str:
             + "\\begin{document}\n" + fragment + "\\end{document}\n")
 
 
+@pytest.mark.parametrize("costs", [None, ("macs",)], ids=["params", "macs"])
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
-def test_fragments_fit_a_one_column_article(path: Path, tmp_path: Path) -> None:
+def test_fragments_fit_a_one_column_article(path: Path, costs, tmp_path: Path) -> None:
     """Issue 15: a fragment compiles with the packages it states, and nothing sticks out
-    of the page (long totals break at +, wide tables wrap, long ones break across pages)."""
+    of the page (long totals break at +, wide tables wrap, tall ones break across pages,
+    with the caption once)."""
     d = symparams.load(path).derive()
-    log = compile_ok(in_article(to_latex(d)), tmp_path)
+    tex = to_latex(d, costs=costs, caption="The network", label="tab:net")
+    log = compile_ok(in_article(tex).replace("\\begin{document}",
+                                             "\\begin{document}\n\\listoftables"), tmp_path)
     assert max(overfull(log), default=0) < FUZZ, overfull(log)
-    assert "Overfull \\vbox" not in log  # a total taller than a page is not one split
+    assert "Overfull \\vbox" not in log  # nothing taller than a page that cannot break
+    assert "Float too large" not in log
+    assert "multiply defined" not in log  # a long table's caption and label once
+    toc = (tmp_path / "doc.lot").read_text()
+    assert toc.count("The network") == 1
 
 
 def test_wide_and_long_tables_switch_layout(tmp_path: Path) -> None:
@@ -86,7 +94,7 @@ def test_wide_and_long_tables_switch_layout(tmp_path: Path) -> None:
     assert max(overfull(log), default=0) < FUZZ, overfull(log)
 
 
-@pytest.mark.parametrize("name", ["vgg16", "gpt2", "lenet5"])
+@pytest.mark.parametrize("name", ["vgg16", "gpt2", "lenet5", "llama2_7b", "resnet_bottleneck"])
 def test_a_narrower_width_fits_a_two_column_paper(name: str, tmp_path: Path) -> None:
     path = ROOT / "derivations" / f"{name}.toml"
     tex = to_latex(symparams.load(path).derive(), width=25)

@@ -313,9 +313,10 @@ def equation(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "
 
 
 def align(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
-          values: Mapping[str, Any] | None = None) -> str:
+          values: Mapping[str, Any] | None = None, width: int = 50) -> str:
     """Per-layer parameters in ``align*``: the formula, then, once numbers are known, the
-    numbers put into the textbook formula and the value."""
+    numbers put into the textbook formula and the value (each ``= …`` on a line of its
+    own when together they are longer than ``width`` characters)."""
     from symparams.export.worked import parameter_working
 
     p = p or printer()
@@ -330,13 +331,15 @@ def align(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
                 if tex and (not parts or tex != parts[-1]):  # a block has no working of its own
                     parts.append(tex)
         lhs = rf"{symbol}_{{\text{{{tex_escape(row.name)}}}}}"
-        lines.append(rf"{lhs} &= " + " = ".join(parts))
+        lines.append(_equalities(lhs, parts, width))
     names = [rf"{symbol}_{{\text{{{tex_escape(r.name)}}}}}" for r in derivation.rows if r.params != 0]
     if len(names) > 1:
-        total = " + ".join(names) if len(names) <= 4 else rf"{names[0]} + \dots + {names[-1]}"
+        total = " + ".join(names)
+        if len(names) > 4 or visible_length(total) + 4 > width:
+            total = rf"{names[0]} + \dots + {names[-1]}"
         value = _numeric_total(derivation, values)
-        lines.append(rf"{symbol} &= {total}" + (f" = {p.doprint(sp.Integer(value))}"
-                                                 if value is not None else ""))
+        lines.append(_equalities(symbol, [total] + ([p.doprint(sp.Integer(value))]
+                                                    if value is not None else []), width))
     if not lines:
         lines.append(rf"{symbol} &= 0")
     tex = "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
@@ -345,9 +348,21 @@ def align(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
         else tex
 
 
+def _equalities(lhs: str, parts: list[str], width: int) -> str:
+    """``lhs &= a = b = c``, or one ``&= …`` per line when that is longer than ``width``."""
+    if visible_length(lhs) + sum(visible_length(x) + 3 for x in parts) <= width:
+        return rf"{lhs} &= " + " = ".join(parts)
+    return rf"{lhs} &= " + " \\\\\n&= ".join(parts)
+
+
 ROWS_PER_PAGE = 40
 """A table with more rows than this is a ``longtable`` (or ``xltabular``) that breaks
 across pages; a ``tabular`` cannot."""
+
+COLUMN_WIDTH = 40
+"""A ``width`` below this is a column of a two-column page, where LaTeX's ``longtable``
+cannot be used: a table there stays a ``tabular``/``tabularx`` (a very tall one belongs
+in a ``table*`` at the full width, or between ``\\onecolumn`` and ``\\twocolumn``)."""
 
 LINE_WIDTH = 50
 """How many characters of formula (as :func:`visible_length` counts them) fit a line of
@@ -359,6 +374,10 @@ WRAP_TIMES = r" \times\allowbreak "
 a ``+`` or ``-`` inside a size costs more (:data:`WRAP_CELL`)."""
 
 WRAP_CELL = r"\binoppenalty=3000\relax"
+
+FONT_STEPS = (("", 1.0), (r"\small", 1.1), (r"\footnotesize", 1.25), (r"\scriptsize", 1.45))
+"""Type sizes a wrapping table may step down to, and how many more characters a line
+then holds: the first whose line holds the numbers that no break can split."""
 
 LONG_NAME = 20
 """Layer names longer than this (``mixed_5b.branch3x3dbl_2``) wrap after ``_`` and ``.`` in a
@@ -416,35 +435,60 @@ def table(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
                  ("Non-trainable", [f"${p.doprint(sp.factor_terms(d.non_trainable))}$", *blanks])]
     lengths = [max(visible_length(row[i]) for row in [head, *rows]) for i in range(len(head))]
     wraps = sum(lengths) + 2 * (len(head) - 1) > width
-    long = len(rows) > ROWS_PER_PAGE
+    lines = len(rows)
     if wraps:
         rows = rows_with(WRAP_TIMES)
         for row in rows:  # a name may break after its _ and . (TeX cannot hyphenate it)
             row[0] = _breakable(row[0])
         # the shape and formula columns share the line (and long dotted layer names), each
-        # in proportion to its longest cell, none too narrow for its head
+        # in proportion to its longest cell, none too narrow for its head or for the
+        # longest piece of a cell that no break can split (a number)
         wrapping = [0] * (lengths[0] > LONG_NAME) + [*range(2, len(head))]
+        cells = {i: [row[i] for row in rows] + [c[i - 3] for _, c in foot if i >= 3]
+                 for i in wrapping}
+        minimum = {i: max(*map(_unbreakable, cells[i]), *map(len, head[i].split())) + 1
+                   for i in wrapping}
+        available = max(width - sum(n for i, n in enumerate(lengths) if i not in cells)
+                        - 2 * (len(head) - 1), 1)
+        # numbers that cannot fit even one to a line: a smaller type, as papers do
+        for size_command, scale in FONT_STEPS:
+            if sum(minimum.values()) <= available * scale:
+                break
+        font, available = size_command, available * scale
         mean = sum(lengths[i] for i in wrapping) / len(wrapping)
         share = {i: max(lengths[i], 0.8 * mean) for i in wrapping}
-        mean = sum(share.values()) / len(share)
+        for _ in range(4):  # widen a column whose part of the line is below its minimum
+            total = sum(share.values())
+            share = {i: max(w, minimum[i] * total / available) for i, w in share.items()}
+        total = sum(share.values())
+        chars = {i: max(share[i] / total * available, 1) for i in share}
+        # rows of several lines: a table taller than a page must be able to break
+        lines = sum(max(-(-visible_length(row[i]) // int(chars[i])) for i in share)
+                    for row in rows)
+        mean = total / len(share)
         columns = "".join(
             "l" if i not in share else
             rf">{{\hsize={share[i] / mean:.2f}\hsize\{'raggedright' if i < 3 else 'raggedleft'}"
             rf"\arraybackslash{WRAP_CELL}}}X" for i in range(len(head)))
+        # a heading may hyphenate (TeX never hyphenates a paragraph's first word)
+        head = [rf"\hspace{{0pt}}{h}" if i in share else h for i, h in enumerate(head)]
     else:
+        font = ""
         columns = "ll" + "l" + "r" * (len(head) - 3)  # numbers right-aligned
+    # longtable cannot be used in a column of a two-column page
+    long = lines > ROWS_PER_PAGE and width >= COLUMN_WIDTH
     line = lambda cells: " & ".join(cells) + r" \\"  # noqa: E731
     body = [line(row) for row in rows]
     footer = [line([rf"\multicolumn{{3}}{{@{{}}l}}{{{what}}}", *cells]) for what, cells in foot]
     environment, size = (("xltabular", r"{\linewidth}") if wraps else ("longtable", "")) \
         if long else (("tabularx", r"{\linewidth}") if wraps else ("tabular", ""))
     top = [rf"\begin{{{environment}}}{size}{{@{{}}{columns}@{{}}}}"]
-    titles = []
-    if long and (caption is not None or label is not None):
-        titles = [_caption(caption, label) + r" \\"]
-    if long:  # the head again on every page
-        top += titles + [r"\toprule", line(head), r"\midrule", r"\endhead",
-                         r"\bottomrule", r"\endfoot"]
+    if long:  # the caption once, the head again on every page
+        if caption is not None or label is not None:
+            top.append(_caption(caption, label) + r" \\")
+        top += [r"\toprule", line(head), r"\midrule", r"\endfirsthead",
+                r"\toprule", line(head), r"\midrule", r"\endhead",
+                r"\bottomrule", r"\endfoot"]
         bottom = [r"\midrule", *footer, rf"\end{{{environment}}}"]
     else:
         top += [r"\toprule", line(head), r"\midrule"]
@@ -455,11 +499,20 @@ def table(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
                      if used)
     if not long:
         if caption is not None or label is not None:
-            tex = "\n".join([r"\begin{table}[ht]", r"\centering", tex.rstrip("\n"),
+            tex = "\n".join([r"\begin{table}[ht]", r"\centering" + font, tex.rstrip("\n"),
                              _caption(caption, label), r"\end{table}"]) + "\n"
         else:
-            tex = "\\begin{center}\n" + tex + "\\end{center}\n"
+            tex = "\\begin{center}" + font + "\n" + tex + "\\end{center}\n"
+    elif font:
+        tex = "{" + font + "\n" + tex + "}\n"
     return Table(tex, packages, long)
+
+
+def _unbreakable(tex: str) -> int:
+    """The visible length of the longest piece of a cell that TeX cannot break: between
+    the breaks of a wrapping table (``\\allowbreak``, ``+``, ``-`` and spaces of text)."""
+    pieces = re.split(r"\\allowbreak(?:\{\})?| [+-] | (?![^$]*\$)", tex)
+    return max((visible_length(piece.replace("$", "")) for piece in pieces), default=0)
 
 
 def _breakable(tex: str) -> str:
@@ -535,7 +588,7 @@ def to_latex(derivation, *, standalone: bool = False, worked: bool = False,
     batch_norm = any(r.kind == "batchnorm" for r in d.all_rows())
     parts = ([] if standalone else [fragment_note(tab.packages)]) + [
              equation(d, p, symbol, values, width), legend(d, p, symbol), tab.tex,
-             align(d, p, symbol, values),
+             align(d, p, symbol, values, width),
              CONVENTION_TEXT[d.convention] + "\n" if batch_norm else "",
              _cost_note(costs, cost_options),
              conditions(d, p)]
