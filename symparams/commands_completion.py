@@ -17,10 +17,13 @@ from typing import Any
 
 SHELLS = ("bash", "zsh", "fish", "tcsh")
 
-SPEC_COMPLETERS = {"bash": "_symparams_zoo_or_file", "zsh": "_symparams_zoo_or_file",
-                   "tcsh": "f"}
-"""The completion of SPEC per shell: functions :func:`_preamble` defines (fish's is its
-``-a`` argument, built with the names in :func:`completion_script`)."""
+COMPLETERS = {  # argument: (shell function, the names it offers, the files it offers);
+    # a bash function named *_files* makes shtab complete folders with a trailing /
+    "spec": ("_symparams_spec_files", "_zoo_names", "*.(toml|json)"),
+    "template": ("_symparams_template_files", "_template_names", "*.toml"),
+}
+"""SPEC completes to zoo names and spec files, an exam's TEMPLATE to the built-in
+templates and .toml files: functions :func:`_preamble` defines (fish's are arguments)."""
 
 INSTALL = {
     "bash": "symparams completion bash > ~/.local/share/bash-completion/completions/symparams",
@@ -37,16 +40,28 @@ def _zoo_names() -> list[str]:
     return sorted(entries())
 
 
-def _preamble(shell: str, names: list[str]) -> str:
-    words = " ".join(names)  # zoo keys: letters, digits and _ only, safe in any shell word
-    if shell == "bash":
-        return (f"_symparams_zoo_or_file() {{\n  compgen -W '{words}' -- \"$1\"\n"
-                "  compgen -f -- \"$1\"\n}\n")
-    if shell == "zsh":
-        return ("_symparams_zoo_or_file() {\n  _alternative "
-                f"'zoo:zoo network:({words})' "
-                "'files:spec file:_files -g \"*.(toml|json)\"'\n}\n")
-    return ""
+def _template_names() -> list[str]:
+    from symparams.export.exam.template import BUILTIN
+
+    return sorted(BUILTIN)
+
+
+def _preamble(shell: str, offers: dict[str, list[str]]) -> str:
+    """A shell function per completer: its names, then the files it takes (and folders).
+    The names are the zoo's and the templates' keys: letters, digits and ``_``, safe in
+    any shell word."""
+    out = []
+    for dest, (function, _, pattern) in COMPLETERS.items():
+        words = " ".join(offers[dest])
+        if shell == "bash":
+            suffixes = pattern[2:].strip("()").split("|")  # *.(toml|json): toml, json
+            files = "".join(f"  compgen -f -X '!*.{x}' -- \"$1\"\n" for x in suffixes)
+            out.append(f"{function}() {{\n  compgen -W '{words}' -- \"$1\"\n"
+                       f"  compgen -d -- \"$1\"\n{files}}}\n")
+        elif shell == "zsh":
+            out.append(f"{function}() {{\n  _alternative 'names:name:({words})' "
+                       f"'files:file:_files -g \"{pattern}\"'\n}}\n")
+    return "".join(out)
 
 
 def completion_script(shell: str, parser: argparse.ArgumentParser | None = None) -> str:
@@ -62,13 +77,33 @@ def completion_script(shell: str, parser: argparse.ArgumentParser | None = None)
     if shell not in SHELLS:
         raise ValueError(f"shell must be one of {', '.join(SHELLS)}")
     parser = parser or build_parser()
-    names = _zoo_names()
-    fish = f"{' '.join(names)} (__fish_complete_path (commandline -ct))"
-    for action in _actions(parser, "spec"):
-        action.complete = {**SPEC_COMPLETERS, "fish": fish}  # type: ignore[attr-defined]
-    for action in _actions(parser, "output") + _actions(parser, "template"):
+    offers = {dest: globals()[names]() for dest, (_, names, _) in COMPLETERS.items()}
+    for action in _all_actions(parser):
+        if isinstance(action.metavar, str):
+            # zsh reads ':' and brackets of a metavar (NAME=LOW:HIGH[:START]) as syntax
+            action.metavar = action.metavar.translate(METAVAR_SAFE)
+    for dest, (function, _, _) in COMPLETERS.items():
+        fish = f"{' '.join(offers[dest])} (__fish_complete_path (commandline -ct))"
+        for action in _actions(parser, dest):
+            action.complete = {"bash": function, "zsh": function, "tcsh": "f",  # type: ignore[attr-defined]
+                               "fish": fish}
+    for action in _actions(parser, "output"):
         action.complete = shtab.FILE  # type: ignore[attr-defined]
-    return shtab.complete(parser, shell, preamble=_preamble(shell, names))
+    return shtab.complete(parser, shell, preamble=_preamble(shell, offers))
+
+
+METAVAR_SAFE = str.maketrans({":": "/", "[": "(", "]": ")", "|": "/"})
+"""How a metavar is written in a completion script: no character a shell reads."""
+
+
+def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    found = []
+    for action in parser._actions:
+        found.append(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _all_actions(sub)
+    return found
 
 
 def _actions(parser: argparse.ArgumentParser, dest: str) -> list[argparse.Action]:

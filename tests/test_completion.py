@@ -54,6 +54,9 @@ def test_bash_completes_commands_options_choices_zoo_names_and_files(folder, tmp
     assert {"resnet50", "resnet18", "resnet_bottleneck"} <= completed
     assert completed == {name for name in entries() if name.startswith("resnet")}
     assert _bash(script, folder, "symparams", "derive", "ne") == ["net.toml"]
+    assert "notes.txt" not in _bash(script, folder, "symparams", "derive", "")  # no spec
+    assert {"mnist_cnn", "dense", "cnn_same", "net.toml"} <= set(
+        _bash(script, folder, "symparams", "exam", ""))
     assert _bash(script, folder, "symparams", "verify", "conf") == ["config.json"]
     assert set(_bash(script, folder, "symparams", "derive", "vgg16", "--format", "")) \
         == set(FORMATS)
@@ -87,7 +90,9 @@ def test_zsh_script_parses_and_offers_zoo_names_and_spec_files(tmp_path):
     script.write_text(text)
     subprocess.run(["zsh", "-n", str(script)], check=True)
     assert text.startswith("#compdef symparams")
-    assert "'files:spec file:_files -g \"*.(toml|json)\"'" in text
+    assert "'files:file:_files -g \"*.(toml|json)\"'" in text
+    # a metavar's ':' and brackets are zsh syntax: written as / and ( )
+    assert ":NAME=LOW/HIGH(/START):" in text and "LOW:HIGH" not in text
     assert "resnet50" in text and "vgg16" in text
 
 
