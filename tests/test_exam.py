@@ -336,7 +336,7 @@ def test_a_macs_question_with_the_classic_slips_as_distractors():
     wrong = {d.mistake: d.answer for d in conv.distractors}
     assert wrong == {"counted FLOPs, two per multiply–accumulate": 2 * 172800,
                      "counted the bias additions as multiply–accumulates": 172800 + 24 * 24 * 4,
-                     "used the input's height and width instead of the output's":
+                     "used the input's size instead of the output's":
                          28 * 28 * 4 * 75,
                      "forgot the input channels": 24 * 24 * 4 * 25}
     assert sorted(a for a, _ in conv.options) == sorted([172800, *wrong.values()])
@@ -347,6 +347,30 @@ def test_a_macs_question_with_the_classic_slips_as_distractors():
         variant_from_values(from_dict({"name": "m", "network": "I(8x8x1)-P(2)-H(h)",
                                        "draw": {"h": [2]},
                                        "question": [{"type": "macs", "layer": 1}]}), {"h": 2})
+    # grouped: each output element takes 3 × 3 × (8 / 4) inputs; forgetting the channels
+    # of its group divides by 2, not by all 8
+    g = variant_from_values(from_dict({"name": "m", "network": "I(8x8x8)-C(c,3,g=4)-F-O(10)",
+                                       "draw": {"c": [8]},
+                                       "question": [{"type": "macs", "layer": 1}]}), {"c": 8})
+    (item,) = g.items
+    assert item.answer == 6 * 6 * 8 * (3 * 3 * 2) == 5184
+    assert {d.mistake: d.answer for d in item.distractors}[
+        "forgot the input channels"] == 6 * 6 * 8 * 3 * 3 == 2592
+    # depthwise: one channel per group, no such slip; attention: no convolution's slips
+    dw = variant_from_values(from_dict({"name": "m", "network": "I(8x8x8)-C(8,3,g=c)-F-O(10)",
+                                        "draw": {"c": [8]},
+                                        "question": [{"type": "macs", "layer": 1}]}), {"c": 8})
+    assert "forgot the input channels" not in {d.mistake for d in dw.items[0].distractors}
+    att = variant_from_values(from_dict({"name": "m", "network": "I(T, sequence=true)-E(100,16)"
+                                         "-MHA(h)", "draw": {"T": [8], "h": [2]},
+                                         "question": [{"type": "macs", "layer": 2}]}),
+                              {"T": 8, "h": 2})
+    assert {d.mistake for d in att.items[0].distractors} == {
+        "counted FLOPs, two per multiply–accumulate"}
+    with pytest.raises(SpecError, match="asked of one layer, not of a block or repeat"):
+        variant_from_values(from_dict({"name": "m", "network": "I(8x8x4)-(C(c,3,p=1))x2-F-O(3)",
+                                       "draw": {"c": [4]},
+                                       "question": [{"type": "macs", "layer": 1}]}), {"c": 4})
     with pytest.raises(SpecError, match=r"question 1 \(macs\) needs a layer"):
         from_dict({"name": "m", "network": "I(8)-H(h)", "draw": {"h": [2]},
                    "question": [{"type": "macs"}]})

@@ -525,15 +525,21 @@ def mac_lines(d, rows) -> list[list[Seg]]:
 MAC_MISTAKES = {
     "flops": "counted FLOPs, two per multiply–accumulate",
     "bias": "counted the bias additions as multiply–accumulates",
-    "input_size": "used the input's height and width instead of the output's",
+    "input_size": "used the input's size instead of the output's",
     "channels": "forgot the input channels",
 }
+"""The slips of counting a layer's MACs: the bias only for a convolution or a dense
+layer (one addition per output element), the last two only for a convolution, where each
+output element takes the kernel over the input channels (of its group)."""
 
 
 def _macs_q(template, v, q, number, d, sim) -> Item:
     """Multiply–accumulates of one layer for one input; distractors from the classic
     slips of counting them (FLOPs for MACs, the bias, the input size, the channels)."""
     row = _row(d, q.layer)
+    if row.layer.composite:
+        raise SpecError(f"the macs question is asked of one layer, not of a block or repeat "
+                        f"({_where(row)}): name a layer inside it")
     value = int(row.macs)
     if value == 0:
         raise SpecError(f"the macs question needs a layer with multiply–accumulates; "
@@ -547,14 +553,16 @@ def _macs_q(template, v, q, number, d, sim) -> Item:
     out_dims = [int(x) for x in row.output_shape.dims()]
     in_dims = [int(x) for x in row.input_shape.dims()]
     wrong = {"flops": 2 * value}
-    if any(w.name == "b" for w in row.weights):
-        wrong["bias"] = value + prod(out_dims)
-    spatial_in, spatial_out = prod(in_dims[:-1]), prod(out_dims[:-1])
-    if len(in_dims) > 1 and spatial_in != spatial_out and value * spatial_in % spatial_out == 0:
-        wrong["input_size"] = value * spatial_in // spatial_out
-    channels = in_dims[-1]
-    if len(in_dims) > 1 and channels > 1 and value % channels == 0:
-        wrong["channels"] = value // channels
+    if row.kind in ("conv1d", "conv2d", "conv3d", "dense") and any(w.name == "b"
+                                                                   for w in row.weights):
+        wrong["bias"] = value + prod(out_dims)  # one addition per output element
+    if row.kind in ("conv1d", "conv2d", "conv3d"):
+        spatial_in, spatial_out = prod(in_dims[:-1]), prod(out_dims[:-1])
+        if spatial_in != spatial_out and value * spatial_in % spatial_out == 0:
+            wrong["input_size"] = value * spatial_in // spatial_out
+        channels = in_dims[-1] // int(row.layer.groups)  # each output sees its group's
+        if channels > 1 and value % channels == 0:
+            wrong["channels"] = value // channels
     seen = [value]
     for key, text in MAC_MISTAKES.items():
         if key not in wrong:
