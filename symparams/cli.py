@@ -218,7 +218,10 @@ def parse_args(parser: argparse.ArgumentParser,
     given to (its usage, and the option it may be a misspelling of), not by the top level."""
     args, extra = parser.parse_known_args(argv)
     if extra:
-        command = getattr(args, "_parser", parser)
+        words = list(sys.argv[1:] if argv is None else argv)
+        before = words[:words.index(args.command)] if args.command in words else words
+        # given before the subcommand: the top level's; after it: the subcommand's
+        command = parser if extra[0] in before else getattr(args, "_parser", parser)
         message = f"unrecognized arguments: {' '.join(quote(e) for e in extra[:5])}"
         if extra[0].startswith("-"):
             from symparams.core.layer import suggest

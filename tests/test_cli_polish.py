@@ -180,3 +180,11 @@ def test_symbolic_reads_a_config_json_as_its_closed_form(capsys, tmp_path, monke
     assert json.loads(capsys.readouterr().out)["total"] == V * d + T * d + L * (12 * d * d + 13 * d) + 2 * d == 124439808
     assert main(["derive", "vgg16", "--symbolic"]) == 2
     assert "--symbolic is for a Hugging Face config.json" in capsys.readouterr().err
+
+
+def test_an_unknown_option_before_the_subcommand_is_the_top_levels(capsys):
+    with pytest.raises(SystemExit):
+        main(["--formt", "derive", "vgg16"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: symparams [-h]")
+    assert "symparams: error: unrecognized arguments: '--formt'" in err
