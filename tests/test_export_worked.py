@@ -177,3 +177,18 @@ def test_transformer_macs_are_worked_and_a_repeat_follows_its_layers() -> None:
     assert rf"$2 \times {per_block} = {L * per_block}$" in text
     order = [m.group(1) for m in re.finditer(r"\*\*([\w.]+)\*\*", text)]
     assert order.index("repeat1") == order.index("repeat1.1.add2") + 1
+
+
+def test_a_repeat_sums_its_macs_and_latex_says_macs() -> None:
+    d = symparams.parse("I(8x8x3)-(C(4,3,p=1))xL-F-O(10)").derive()
+    text = worked_markdown(d, {"L": 3}, costs=("macs",))
+    assert check_steps(text) > 5
+    first, other = 8 * 8 * 4 * (3 * 3 * 3), 8 * 8 * 4 * (3 * 3 * 4)  # the first copy reads 3 channels
+    assert rf"${first} + (3 - 1) \times {other} = {first + 2 * other}$" in text
+    assert rf"**Total MACs:** ${first + 2 * other} + 2560 = {first + 2 * other + 2560}$" in text
+    tex = worked_latex(d.subs(L=3), costs=("macs",))
+    assert r"\noindent Total MACs:" in tex
+    # a feed-forward block on a 2-D input: no T × d × f form with five numbers under it
+    ff = worked_markdown(symparams.parse("I(4x4x16)-FF(32)-F-O(10)").derive(), costs=("macs",))
+    assert r"2 \times 4 \times 4 \times 16 \times 32" not in ff
+    assert f"(multiply–accumulates, as derived): ${2 * 16 * 16 * 32}$" in ff

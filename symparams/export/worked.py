@@ -90,8 +90,10 @@ class LayerSolution:
 def mac_steps(row) -> list[Step]:
     """The multiply–accumulates of a row with any: its layer kind's textbook form
     (``24 × 24 × 4 × (5 × 5 × 1)``), else the value as derived."""
-    if row.layer.composite or row.macs == 0:
+    if row.macs == 0:
         return []
+    if row.layer.composite:
+        return composite_steps(row, "macs")
     steps = row.layer.worked_macs(row)
     if steps is None or any(step.working.value() != step.value for step in steps):
         value = integer(row.macs)
@@ -112,8 +114,8 @@ def solve(derivation, values: Mapping[str, Any] | None = None, *, macs: bool = F
         except MissingValueError as err:
             raise MissingValueError(f"a worked solution needs numbers: {err} "
                                     "(give them with --set NAME=VALUE)") from None
-    layers = [LayerSolution(r, composite_steps(r) if r.layer.composite else
-                            size_steps(r) + param_steps(r, d.convention)
+    layers = [LayerSolution(r, (composite_steps(r) if r.layer.composite else
+                                size_steps(r) + param_steps(r, d.convention))
                             + (mac_steps(r) if macs else []))
               for top in d.rows for r in _children_first(top)]
     closing = [_sum_step("total parameters", [r.params for r in d.rows], d.total)]
@@ -132,28 +134,33 @@ def _children_first(row) -> list:
     return [r for c in row.children for r in _children_first(c)] + [row]
 
 
-def composite_steps(row) -> list[Step]:
+def composite_steps(row, count: str = "params") -> list[Step]:
     """A block's count is the sum of its layers' (listed before it); a repeat's is its
     copies': ``t × P`` or, when the first copy differs, ``P₁ + (t − 1) × P₂``, P the sum
-    of a copy's layers."""
-    if row.params == 0:
+    of a copy's layers.  ``count``: ``"params"`` (P, parameters) or ``"macs"`` (M)."""
+    value = integer(getattr(row, count))
+    if value == 0:
         return []
-    copies = {copy: sum(integer(c.params) for c in rows) for copy, rows in row.copies().items()}
+    what, letter, noun = ("parameters", "P", "parameters") if count == "params" else \
+        ("MACs", "M", "multiply–accumulates")
+    copies = {copy: sum(integer(getattr(c, count)) for c in rows)
+              for copy, rows in row.copies().items()}
     times = getattr(row.layer, "times", None)
     if times is None:
-        return [Step(row.name, "parameters", r"\sum_i P_i", "the sum of its layers",
-                     add(*[integer(c.params) for c in row.children if c.params != 0]), integer(row.params))]
+        return [Step(row.name, what, rf"\sum_i {letter}_i", "the sum of its layers",
+                     add(*[integer(getattr(c, count)) for c in row.children
+                           if getattr(c, count) != 0]), value)]
     t = integer(times)
     if len(copies) == 1 or t == 1:
-        return [Step(row.name, "parameters", r"t \times P",
-                     "t copies of P parameters, the sum of a copy's layers above",
-                     mul(t, copies["1"]), integer(row.params))]
+        return [Step(row.name, what, rf"t \times {letter}",
+                     f"t copies of {letter} {noun}, the sum of a copy's layers above",
+                     mul(t, copies["1"]), value)]
     if len(copies) == 2:
-        return [Step(row.name, "parameters", r"P_1 + (t - 1) \times P_2",
-                     "t copies: the first has P₁ parameters, each other P₂",
-                     add(copies["1"], mul(sub(t, 1), copies["2"])), integer(row.params))]
-    return [Step(row.name, "parameters", r"\sum_i P_i", "the sum of its copies",
-                 add(*copies.values()), integer(row.params))]
+        return [Step(row.name, what, rf"{letter}_1 + (t - 1) \times {letter}_2",
+                     f"t copies: the first has {letter}₁ {noun}, each other {letter}₂",
+                     add(copies["1"], mul(sub(t, 1), copies["2"])), value)]
+    return [Step(row.name, what, rf"\sum_i {letter}_i", "the sum of its copies",
+                 add(*copies.values()), value)]
 
 
 def _no_weights(row, escape) -> str:
@@ -252,7 +259,7 @@ def worked_latex(derivation, values: Mapping[str, Any] | None = None, *,
             out.append(r"  \end{itemize}")
     out.append(r"\end{enumerate}")
     for s in closing:
-        out.append(rf"\noindent {s.what.capitalize()}: ${s.math(times)}$\par")
+        out.append(rf"\noindent {s.what[:1].upper() + s.what[1:]}: ${s.math(times)}$\par")
     return "\n".join(out) + "\n"
 
 

@@ -53,6 +53,8 @@ class Dense(Layer):
     def worked_macs(self, row: Any) -> list[Step] | None:
         n_in, units = integer(row.input_shape.channels), integer(self.units)
         positions = [integer(v) for v in row.input_shape.spatial]
+        if len(positions) > 1:
+            return None  # T is one axis of positions; else the value as derived
         return [Step(row.name, "MACs", (r"T \times " if positions else "")
                      + r"n_{\text{in}} \times n_{\text{out}}",
                      ("$T$ positions, " if positions else "")

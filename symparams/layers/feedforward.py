@@ -64,6 +64,8 @@ class FeedForward(Layer):
 
     def worked_macs(self, row: Any) -> list[Step] | None:
         positions = [integer(v) for v in row.input_shape.spatial]
+        if len(positions) > 1:
+            return None  # T is one axis of positions; else the value as derived
         d, f = integer(row.input_shape.channels), integer(self.hidden)
         n = 3 if self.gated else 2
         return [Step(row.name, "MACs", rf"{n} \times " + (r"T \times " if positions else "")
