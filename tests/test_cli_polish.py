@@ -160,7 +160,8 @@ def test_an_error_inside_blocks_is_located_once(capsys):
     chain of every enclosing block."""
     assert main(["derive", "b(c) = C(c,3)-C(c,9); I(8x8x3)-(b(4))x2"]) == 1
     err = capsys.readouterr().err.strip()
-    assert err == ("symparams: error: layer 1 (repeat1.1.b1.conv2d2, C(c,9)) on input "
+    # the block call's arguments say what c is
+    assert err == ("symparams: error: layer 1 (repeat1.1.b1.conv2d2, C(c,9) of b(4)) on input "
                    "6 × 6 × 4: the kernel (9) must fit in the padded input height (6)")
 
 

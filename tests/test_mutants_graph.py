@@ -105,8 +105,8 @@ def test_errors_inside_blocks_name_the_top_row_and_the_inner_one():
     with pytest.raises(ShapeError) as e:
         symparams.parse("b(c)=C(c,3)-C(c,9); I(8x8x3)-C(3,3)-b(4)").derive()
     # located once, by the inner layer's dotted name and the top row's index
-    assert _msg(e) == ("layer 2 (b1.conv2d2, C(c,9)) on input 4 × 4 × 4: the kernel (9) must "
-                       "fit in the padded input height (4)")
+    assert _msg(e) == ("layer 2 (b1.conv2d2, C(c,9) of b(4)) on input 4 × 4 × 4: the kernel "
+                       "(9) must fit in the padded input height (4)")
     with pytest.raises(ShapeError) as e:
         symparams.parse("I(8x8x3)-C(3,1)-C(3,3)-(C(3,3)-C(3,9))x2").derive()
     assert _msg(e) == ("layer 3 (repeat1.1.conv2d2, C(3,9)) on input 4 × 4 × 3: the kernel (9) "
@@ -115,7 +115,7 @@ def test_errors_inside_blocks_name_the_top_row_and_the_inner_one():
     b = Block("b", ("c",), (Conv("c", 1), Add(inputs=("zz", "input"))))
     with pytest.raises(SpecError) as e:
         Network((Input((8, 8, 4)), Conv(4, 1), b(4))).derive()
-    assert _msg(e) == ("layer 2 (b1.add, add) reads 'zz': no layer of that name before it; "
+    assert _msg(e) == ("layer 2 (b1.add, add of b(4)) reads 'zz': no layer of that name before it; "
                        "known: input, conv2d1")
 
 
@@ -376,7 +376,7 @@ def test_a_full_name_used_twice_inside_a_block():
     b = Block("b", ("c",), (Conv("c", 3, name="a"), Conv("c", 3, name="a")))
     with pytest.raises(SpecError) as e:
         Network((Input((8, 8, 3)), b(3))).derive()
-    assert _msg(e) == "layer 1 (b1.a, conv): the name 'b1.a' is used twice"
+    assert _msg(e) == "layer 1 (b1.a, conv of b(3)): the name 'b1.a' is used twice"
 
 
 # -- the implied flatten -------------------------------------------------------------------

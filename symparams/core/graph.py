@@ -54,6 +54,7 @@ class Context:
         self.legend: dict[sp.Symbol, list[str]] = {}
         self.names: set[str] = set()  # every row name, nested ones too
         self.nesting = 0
+        self.calls: list[str] = []  # the block calls being derived (b(3)), for messages
 
     def note(self, value: sp.Expr, role: str, exact: bool) -> None:
         for sym in sorted(value.free_symbols, key=lambda s: s.name):
@@ -81,7 +82,9 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
     def where(index: int, name: str, layer: Layer, shape: Shape | None) -> str:
         i = top if top is not None else index
         on = f" on input {shape.brief()}" if shape is not None else ""
-        return f"layer {i} ({prefix}{name}, {layer.describe()}){on}"
+        # inside a block call its arguments say what the block's names stand for
+        call = f" of {ctx.calls[-1]}" if prefix and ctx.calls else ""
+        return f"layer {i} ({prefix}{name}, {layer.describe()}{call}){on}"
 
     def fail(err: SymparamsError, index: int, name: str, layer: Layer,
              shape: Shape | None) -> SymparamsError:
@@ -140,11 +143,15 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
                 ctx.nesting += 1
                 if ctx.nesting > MAX_NESTING:
                     raise NotSupportedError(f"blocks and repeats nest more than {MAX_NESTING} deep")
+                if isinstance(layer, BlockCall):
+                    ctx.calls.append(layer.describe())
                 try:
                     out, children, (trainable, frozen, macs, elementwise), extra = layer.derive_in(
                         shape, ctx, f"{full}.", top if top is not None else index)
                 finally:
                     ctx.nesting -= 1
+                    if isinstance(layer, BlockCall):
+                        ctx.calls.pop()
                 checked += extra
                 assumed = []
             else:
