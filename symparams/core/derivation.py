@@ -338,7 +338,9 @@ class Derivation:
     # -- plain outputs -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary: numbers are ints, other values text sympy parses (terms in
-        human order, :func:`~symparams.core.printing.text`); the
+        human order, :func:`~symparams.core.printing.text`) with the ``symbols`` as local
+        names (``parse_expr(text, local_dict=...)``: ``N``, ``E``, ``S`` are sympy's own
+        otherwise); the
         network's ``name``, its ``input`` row, the ``layers``, the counts, the symbols and
         the conditions (as relations, and with their layer and reason)."""
         return {
