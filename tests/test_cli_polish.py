@@ -142,6 +142,8 @@ def test_a_square_two_size_input_says_it_is_a_signal(capsys):
     assert main(["derive", "I(28x28)-C(4,3)-H(2)"]) == 0
     out = capsys.readouterr().out
     assert "conv1d" in out and "an image is I(28x28x1)" in out
+    assert main(["derive", "I(n x n)-C(8,3)"]) == 0
+    assert "an image is I(n x n x 1)" in capsys.readouterr().out
     for spec in ("I(100x3)-C(4,3)", "I(n x l)-C", "I(28x28x1)-C(4,3)", "I(28x28)-H(3)"):
         assert main(["derive", spec]) == 0
         assert "signal" not in capsys.readouterr().out, spec

@@ -126,12 +126,13 @@ def _one_dimensional_hint(d) -> str:
     spelling."""
     shape = d.input_shape
     if shape.sequence or len(shape.spatial) != 1 or shape.spatial[0] != shape.channels \
-            or not shape.channels.is_Integer or not any(r.kind.endswith("1d")
-                                                        for r in d.all_rows()):
-        return ""  # I(100x3) or I(T x d) mean a signal; I(28x28) looks like an image
+            or not any(r.kind.endswith("1d") for r in d.all_rows()):
+        return ""  # I(100x3) or I(T x d) mean a signal; I(28x28) or I(n x n) an image
     size, channels = (text(x) for x in shape.dims())
+    image = f"I({size}x{channels}x1)" if shape.channels.is_Integer else \
+        f"I({size} x {channels} x 1)"
     return (f"(the input {size} × {channels} is a length-{size} signal with {channels} "
-            f"channels, so 1-D layers follow; an image is I({size}x{channels}x1))")
+            f"channels, so 1-D layers follow; an image is {image})")
 
 
 @register_format("json")
