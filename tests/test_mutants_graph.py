@@ -155,7 +155,8 @@ def test_blocks_and_repeats_nest_at_most_max_nesting_deep():
     assert d.total == conv(3, 3, 1)
     with pytest.raises(NotSupportedError) as e:
         Network((Input((4, 4, 3)), _nested(MAX_NESTING + 1))).derive()
-    assert _msg(e) == f"blocks and repeats nest more than {MAX_NESTING} deep"
+    assert _msg(e).startswith("layer 1 (repeat1.1.repeat1.1.")  # the innermost repeat
+    assert _msg(e).endswith(f": blocks and repeats nest more than {MAX_NESTING} deep")
     # siblings do not add up: the depth is given back after each
     many = tuple(Repeat((Conv(3, 1),), 1) for _ in range(MAX_NESTING + 5))
     d = Network((Input((4, 4, 3)), *many)).derive()
@@ -532,7 +533,8 @@ def test_second_copy_keeping_the_shape_only_under_a_condition_is_unrolled_for_nu
 def test_a_body_that_changes_the_shape_every_time():
     with pytest.raises(NotSupportedError) as e:
         symparams.parse("I(n x n x 3)-(C(3,1,p=1))xL").derive()
-    assert _msg(e) == ("each copy of the body changes the shape (n × n × 3, then (n + 2) × "
+    assert _msg(e) == ("layer 1 (repeat1, (C(3,1,p=1))xL) on input n × n × 3: "
+                       "each copy of the body changes the shape (n × n × 3, then (n + 2) × "
                        "(n + 2) × 3, then (n + 4) × (n + 4) × 3), so L copies have no closed "
                        "form; give L a number")
     with pytest.raises(NotSupportedError) as e:

@@ -64,6 +64,12 @@ class Context:
                 entries.append(text)
 
 
+def _located(err: SymparamsError) -> SymparamsError:
+    """``err``, marked as naming its layer (the blocks around it add nothing)."""
+    err.located = True  # type: ignore[attr-defined]
+    return err
+
+
 def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
                 prefix: str = "", top: int | None = None) -> tuple[tuple, Shape]:
     """The rows of ``layers`` read from ``in_shape``, and the output shape (the last
@@ -90,9 +96,7 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
              shape: Shape | None) -> SymparamsError:
         if getattr(err, "located", False):  # a block's layer: its dotted name says where
             return err
-        located = type(err)(f"{where(index, name, layer, shape)}: {err}")
-        located.located = True  # type: ignore[attr-defined]
-        return located
+        return _located(type(err)(f"{where(index, name, layer, shape)}: {err}"))
 
     def sources(layer: Layer, position: int, index: int) -> tuple[str, ...]:
         refs = layer.inputs if layer.inputs is not None else (-1,)
@@ -101,16 +105,17 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
             if isinstance(ref, int):
                 j = position + ref
                 if j < -1:
-                    raise SpecError(f"{where(index, layer.name or layer.kind, layer, None)}: "
-                                    f"input {ref} reaches before the first layer")
+                    raise _located(SpecError(
+                        f"{where(index, layer.name or layer.kind, layer, None)}: input {ref} "
+                        "reaches before the first layer"))
                 out.append("input" if j == -1 else node_of_layer[j])
             elif ref in shapes:
                 out.append(ref)
             else:
                 known = ", ".join(shapes)
-                raise SpecError(f"{where(index, layer.name or layer.kind, layer, None)} reads "
-                                f"{quote(ref)}: no layer of that name before it; known: "
-                                f"{shorten(known, 200)}")
+                raise _located(SpecError(
+                    f"{where(index, layer.name or layer.kind, layer, None)} reads {quote(ref)}: "
+                    f"no layer of that name before it; known: {shorten(known, 200)}"))
         return tuple(out)
 
     def add(layer: Layer, reads: tuple[str, ...]) -> str:
@@ -170,9 +175,7 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
                 elementwise = layer.elementwise((shape,), out)
         except ShapeError as err:
             raise fail(err, index, name, layer, shape) from None
-        except SpecError as err:
-            if layer.composite:
-                raise
+        except (SpecError, NotSupportedError) as err:  # from inside a block: located already
             raise fail(err, index, name, layer, shape) from None
         if any(depth(d) > MAX_DEPTH for d in out.dims()):
             raise fail(NotSupportedError(
@@ -186,8 +189,8 @@ def derive_body(layers: tuple[Layer, ...], in_shape: Shape, ctx: Context, *,
         for _, role, _, value in layer.hyperparameters():
             ctx.note(value, f"{role} of {full}", exact=value.is_Symbol)
         if full in ctx.names:
-            raise SpecError(f"{where(index, name, layer, None)}: the name {quote(full)} is "
-                            "used twice")
+            raise _located(SpecError(f"{where(index, name, layer, None)}: the name "
+                                     f"{quote(full)} is used twice"))
         ctx.names.add(full)
         owners[name] = (layer, shape)
         rows.append(Row(index, full, layer.resolved_kind(shape), layer, shape, out, weights,
