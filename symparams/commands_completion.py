@@ -97,6 +97,7 @@ METAVAR_SAFE = str.maketrans({":": "/", "[": "(", "]": ")", "|": "/"})
 
 
 def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """The arguments of the parser and of every subcommand."""
     found = []
     for action in parser._actions:
         found.append(action)
@@ -108,14 +109,7 @@ def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
 
 def _actions(parser: argparse.ArgumentParser, dest: str) -> list[argparse.Action]:
     """The arguments named ``dest`` of the parser and every subcommand."""
-    found = []
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                found += _actions(sub, dest)
-        elif action.dest == dest:
-            found.append(action)
-    return found
+    return [a for a in _all_actions(parser) if a.dest == dest]
 
 
 def add_command(subparsers: Any) -> None:
