@@ -254,7 +254,14 @@ def visible_length(tex: str) -> int:
     return len(re.sub(r"\\[A-Za-z]+|\\.|[{}\s^_]", "", tex))
 
 
-def total_lines(derivation, p: SymparamsLatexPrinter, symbol: str = "P", width: int = 50,
+LINE_WIDTH = 50
+"""How many characters of formula (as :func:`visible_length` counts them) fit a line of
+a one-column ``article`` (345 pt, with room for an equation number): the default
+``width`` of :func:`to_latex`.  About 25 suits a column of a two-column paper."""
+
+
+def total_lines(derivation, p: SymparamsLatexPrinter, symbol: str = "P",
+                width: int = LINE_WIDTH,
                 values: Mapping[str, Any] | None = None) -> list[str]:
     """``P = (terms in layer order) [= value]`` as lines of at most about ``width``
     characters, broken at ``+`` signs: one line, or alignment rows (``P = {} & …``,
@@ -280,7 +287,8 @@ def total_lines(derivation, p: SymparamsLatexPrinter, symbol: str = "P", width: 
     return out + [f"& = {value}"] if value else out
 
 
-def total_tex(derivation, p: SymparamsLatexPrinter, symbol: str = "P", width: int = 50,
+def total_tex(derivation, p: SymparamsLatexPrinter, symbol: str = "P",
+              width: int = LINE_WIDTH,
               values: Mapping[str, Any] | None = None) -> str:
     """The total of :func:`total_lines`, in a ``split`` when it is several lines."""
     lines = total_lines(derivation, p, symbol, width, values)
@@ -299,7 +307,7 @@ def _numeric_total(derivation, values) -> int | None:
 
 
 def equation(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
-             values: Mapping[str, Any] | None = None, width: int = 50) -> str:
+             values: Mapping[str, Any] | None = None, width: int = LINE_WIDTH) -> str:
     """The total as an ``equation`` environment, broken at ``+`` into lines of about
     ``width`` characters when longer."""
     p = p or printer()
@@ -313,7 +321,7 @@ def equation(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "
 
 
 def align(derivation, p: SymparamsLatexPrinter | None = None, symbol: str = "P",
-          values: Mapping[str, Any] | None = None, width: int = 50) -> str:
+          values: Mapping[str, Any] | None = None, width: int = LINE_WIDTH) -> str:
     """Per-layer parameters in ``align*``: the formula, then, once numbers are known, the
     numbers put into the textbook formula and the value (each ``= …`` on a line of its
     own when together they are longer than ``width`` characters)."""
@@ -364,10 +372,6 @@ COLUMN_WIDTH = 40
 cannot be used: a table there stays a ``tabular``/``tabularx`` (a very tall one belongs
 in a ``table*`` at the full width, or between ``\\onecolumn`` and ``\\twocolumn``)."""
 
-LINE_WIDTH = 50
-"""How many characters of formula (as :func:`visible_length` counts them) fit a line of
-a one-column ``article`` (345 pt, with room for an equation number): the default
-``width`` of :func:`to_latex`.  About 25 suits a column of a two-column paper."""
 
 WRAP_TIMES = r" \times\allowbreak "
 """Between the sizes of a shape in a wrapping table: a break there costs nothing, one at
