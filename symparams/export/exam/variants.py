@@ -512,7 +512,7 @@ def _table_q(template, v, q, number, d, sim) -> Item:
     return item
 
 
-def mac_lines(d, rows) -> list[list[Seg]]:
+def mac_lines(rows) -> list[list[Seg]]:
     from symparams.export.worked import mac_steps
 
     lines = []
@@ -548,7 +548,7 @@ def _macs_q(template, v, q, number, d, sim) -> Item:
                 _network_segs() + [T(f", how many multiply–accumulate operations (MACs) does "
                                      f"{_where(row)} perform for one input (batch size 1)?")],
                 value, [M(str(value))],
-                size_lines(d, row.index) + mac_lines(d, [row]) +
+                size_lines(d, row.index) + mac_lines([row]) +
                 [[T("Answer: "), M(str(value))]])
     out_dims = [int(x) for x in row.output_shape.dims()]
     in_dims = [int(x) for x in row.input_shape.dims()]
